@@ -1,0 +1,52 @@
+// The execution backend interface. A backend compiles a Graph into an
+// immutable CompiledModel (weights packed once, shareable across threads);
+// each run uses its own Session (buffers, primitives, scratch).
+// Backends know nothing of files, images, HTTP or tiles.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/graph.hpp"
+#include "core/tensor.hpp"
+#include "resr/status.hpp"
+
+namespace resr {
+
+enum class Precision { kFp32, kBf16 };
+
+struct BackendOptions {
+  int threads = 0;  // 0 = all cores
+  Precision precision = Precision::kFp32;
+};
+
+class Session {
+ public:
+  virtual ~Session() = default;
+  // input: {3, H, W} in [0, 1]; returns {3, H * scale, W * scale}, unclamped.
+  virtual Result<Tensor> run(const Tensor& input) = 0;
+};
+
+class CompiledModel {
+ public:
+  virtual ~CompiledModel() = default;
+  virtual std::unique_ptr<Session> new_session() const = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+  virtual Result<std::shared_ptr<const CompiledModel>> compile(
+      const Graph& graph, const BackendOptions& options) const = 0;
+};
+
+// The registry: the only place that knows which backends exist.
+Result<std::unique_ptr<Backend>> make_backend(const std::string& name);
+std::vector<std::string> backend_names();
+
+// Threads to use for a request of `threads` (0 = all cores).
+int resolve_thread_count(int threads);
+
+}  // namespace resr
