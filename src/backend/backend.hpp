@@ -1,6 +1,7 @@
 // The execution backend interface. A backend compiles a Graph into an
 // immutable CompiledModel (weights packed once, shareable across threads);
-// each run uses its own Session (buffers, primitives, scratch).
+// each run uses its own Session (buffers, primitives, scratch), which must
+// not outlive the CompiledModel it came from.
 // Backends know nothing of files, images, HTTP or tiles.
 #pragma once
 

@@ -1,0 +1,101 @@
+#include "backend/reference/reference_backend.hpp"
+
+#include <omp.h>
+
+#include "backend/reference/reference_ops.hpp"
+
+namespace resr {
+
+namespace {
+
+class ReferenceSession final : public Session {
+ public:
+  ReferenceSession(const Graph& graph, int threads) : graph_(graph), threads_(threads) {}
+
+  Result<Tensor> run(const Tensor& input) override {
+    if (input.shape.size() != 3 || input.channels() != 3 || input.height() < 1 ||
+        input.width() < 1) {
+      return error(ErrorCode::kInvalidArgument, "reference backend: input must be 3 x H x W, got " +
+                                                    shape_to_string(input.shape));
+    }
+    omp_set_num_threads(threads_);
+    std::vector<Tensor> values(graph_.nodes.size());
+    // Free each value after its last use, so memory stays near the live set.
+    std::vector<size_t> last_use(graph_.nodes.size(), 0);
+    for (size_t i = 0; i < graph_.nodes.size(); ++i)
+      for (int in : graph_.nodes[i].inputs) last_use[in] = i;
+
+    for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+      const Node& n = graph_.nodes[i];
+      switch (n.kind) {
+        case OpKind::kInput:
+          values[i] = input;
+          break;
+        case OpKind::kConv: {
+          std::vector<const Tensor*> ins;
+          for (int in : n.inputs) ins.push_back(&values[in]);
+          values[i] = reference::conv2d(ins, graph_.convs[n.conv]);
+          break;
+        }
+        case OpKind::kAdd:
+          values[i] = reference::add(values[n.inputs[0]], values[n.inputs[1]], n.alpha, n.beta);
+          break;
+        case OpKind::kUpsampleNearest:
+          values[i] = reference::upsample_nearest(values[n.inputs[0]], n.factor);
+          break;
+        case OpKind::kPixelShuffle:
+          values[i] = reference::pixel_shuffle(values[n.inputs[0]], n.factor);
+          break;
+        case OpKind::kPixelUnshuffle: {
+          const Tensor& in = values[n.inputs[0]];
+          if (in.height() % n.factor || in.width() % n.factor) {
+            return error(ErrorCode::kInvalidArgument,
+                         "input " + std::to_string(in.width()) + "x" + std::to_string(in.height()) +
+                             " is not divisible by " + std::to_string(n.factor) +
+                             ", which this model's pixel-unshuffle needs");
+          }
+          values[i] = reference::pixel_unshuffle(in, n.factor);
+          break;
+        }
+      }
+      for (int in : n.inputs)
+        if (last_use[in] == i) values[in] = Tensor();
+    }
+    return std::move(values.back());
+  }
+
+ private:
+  const Graph& graph_;
+  int threads_;
+};
+
+class ReferenceModel final : public CompiledModel {
+ public:
+  ReferenceModel(Graph graph, int threads) : graph_(std::move(graph)), threads_(threads) {}
+  std::unique_ptr<Session> new_session() const override {
+    return std::make_unique<ReferenceSession>(graph_, threads_);
+  }
+
+ private:
+  Graph graph_;
+  int threads_;
+};
+
+class ReferenceBackend final : public Backend {
+ public:
+  std::string name() const override { return "reference"; }
+  Result<std::shared_ptr<const CompiledModel>> compile(
+      const Graph& graph, const BackendOptions& options) const override {
+    if (options.precision != Precision::kFp32) {
+      return error(ErrorCode::kUnsupported, "the reference backend computes in fp32 only");
+    }
+    return std::shared_ptr<const CompiledModel>(
+        std::make_shared<ReferenceModel>(graph, resolve_thread_count(options.threads)));
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_reference_backend() { return std::make_unique<ReferenceBackend>(); }
+
+}  // namespace resr
