@@ -1,7 +1,6 @@
 // real-esrgan-serve: one binary, subcommands registered by their own files.
 #include <CLI/CLI.hpp>
 
-#include "export_onnx_command.hpp"
 #include "models_command.hpp"
 #include "resr/status.hpp"
 
@@ -10,7 +9,6 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", RESR_VERSION);
   int exit_code = 0;
   resr::add_models_command(app, exit_code);
-  resr::add_export_onnx_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
