@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -50,7 +51,13 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  // Implicit from anything a T can be made of, so `return std::nullopt;` works
+  // for Result<std::optional<X>> and `return derived_ptr;` for base pointers.
+  template <typename U = T>
+    requires(std::is_constructible_v<T, U &&> &&
+             !std::is_same_v<std::remove_cvref_t<U>, Status> &&
+             !std::is_same_v<std::remove_cvref_t<U>, Result>)
+  Result(U&& value) : v_(std::in_place_type<T>, std::forward<U>(value)) {}  // NOLINT: implicit
   Result(Status status) : v_(std::move(status)) {
     if (std::get<Status>(v_).is_ok()) std::abort();  // a Result error must be an error
   }
