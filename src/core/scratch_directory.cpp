@@ -14,8 +14,9 @@ Result<ScratchDirectory> ScratchDirectory::create(const std::string& prefix) {
   if (ec) base = "/tmp";
   std::string pattern = (base / (prefix + "-XXXXXX")).string();
   if (::mkdtemp(pattern.data()) == nullptr) {
+    const int err = errno;
     return error(ErrorCode::kIoError, "cannot create a temporary directory " + pattern + ": " +
-                                          std::strerror(errno) + " (check $TMPDIR)");
+                                          std::strerror(err) + " (check $TMPDIR)");
   }
   return ScratchDirectory(pattern);
 }

@@ -59,7 +59,8 @@ Result<std::filesystem::path> npm_pack(const NpmPackage& package,
   int wait_status = 0;
   while (::waitpid(pid, &wait_status, 0) < 0) {
     if (errno != EINTR) {
-      return error(ErrorCode::kInternal, std::string("waitpid for npm: ") + std::strerror(errno));
+      const int err = errno;
+      return error(ErrorCode::kInternal, std::string("waitpid for npm: ") + std::strerror(err));
     }
   }
   if (!WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0) {

@@ -11,7 +11,6 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
-#include <optional>
 
 #include "core/sha256.hpp"
 #include "model/zoo/model_directory.hpp"
@@ -46,9 +45,10 @@ class PendingFile {
     std::string pattern = (destination.parent_path() / name).string();
     const int fd = ::mkostemp(pattern.data(), O_CLOEXEC);
     if (fd < 0) {
+      const int err = errno;
       return error(ErrorCode::kIoError, "cannot create a temporary file in " +
                                             destination.parent_path().string() + ": " +
-                                            errno_text(errno));
+                                            errno_text(err));
     }
     ::fchmod(fd, 0644);  // mkostemp creates 0600; models are meant to be shared
     return std::make_unique<PendingFile>(pattern, destination, fd);
@@ -58,9 +58,11 @@ class PendingFile {
     while (!bytes.empty()) {
       const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0)
+      if (n < 0) {
+        const int err = errno;
         return error(ErrorCode::kIoError,
-                     "cannot write " + temp_.string() + ": " + errno_text(errno));
+                     "cannot write " + temp_.string() + ": " + errno_text(err));
+      }
       bytes = bytes.subspan(static_cast<size_t>(n));
     }
     return Status::ok();
@@ -68,21 +70,20 @@ class PendingFile {
 
   // Makes the bytes durable before the rename publishes them.
   Status finish_writing() {
-    const bool synced = ::fsync(fd_) == 0;
-    const int err = errno;
-    const bool closed = ::close(fd_) == 0;
+    int err = ::fsync(fd_) == 0 ? 0 : errno;
+    if (::close(fd_) != 0 && err == 0) err = errno;
     fd_ = -1;
-    if (!synced || !closed) {
-      return error(ErrorCode::kIoError,
-                   "cannot write " + temp_.string() + ": " + errno_text(synced ? errno : err));
+    if (err != 0) {
+      return error(ErrorCode::kIoError, "cannot write " + temp_.string() + ": " + errno_text(err));
     }
     return Status::ok();
   }
 
   Status commit() {
     if (::rename(temp_.c_str(), destination_.c_str()) != 0) {
+      const int err = errno;
       return error(ErrorCode::kIoError, "cannot rename " + temp_.string() + " to " +
-                                            destination_.string() + ": " + errno_text(errno));
+                                            destination_.string() + ": " + errno_text(err));
     }
     committed_ = true;
     return Status::ok();

