@@ -13,7 +13,8 @@ fuzz_seconds=${FUZZ_SECONDS:-60}
 jobs=${JOBS:-$(nproc)}
 export REAL_ESRGAN_MODELS="$root/models"
 
-step() { printf '\n== %s\n' "$*" >&2; }
+# Elapsed time on every step, to keep CI within its budget.
+step() { printf '\n== [%ds] %s\n' "$SECONDS" "$*" >&2; }
 
 step "clang-format"
 mapfile -t sources < <(find include src apps tests bench fuzz -type f \
@@ -33,6 +34,7 @@ ctest --test-dir "$build_dir" --output-on-failure -j "$jobs"
 step "fuzz (${fuzz_seconds}s per target)"
 if ! compgen -G 'fuzz/*.cpp' >/dev/null || [[ ! -f fuzz/CMakeLists.txt ]]; then
   echo "fuzz/ has no targets yet: skipping" >&2
+  step "passed"
   exit 0
 fi
 CC=clang-14 CXX=clang++-14 cmake -S . -B "$fuzz_build_dir" -G "Unix Makefiles" \
@@ -51,9 +53,10 @@ for target in "${targets[@]}"; do
   # New inputs go to a scratch corpus; a checked-in seed corpus stays read-only.
   corpus=$(mktemp -d)
   seeds=()
-  [[ -d "fuzz/corpus/$name" ]] && seeds=("fuzz/corpus/$name")
+  if [[ -d "fuzz/corpus/$name" ]]; then seeds=("fuzz/corpus/$name"); fi
   step "fuzz $name"
   "$target" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="$fuzz_build_dir/$name-" "$corpus" "${seeds[@]}"
   rm -rf "$corpus"
 done
+step "passed"
