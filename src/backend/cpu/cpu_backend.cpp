@@ -1,0 +1,24 @@
+#include "backend/cpu/cpu_backend.hpp"
+
+#include "backend/cpu/cpu_compiled_model.hpp"
+
+namespace resr {
+
+namespace {
+
+class CpuBackend final : public Backend {
+ public:
+  std::string name() const override { return "cpu"; }
+  Result<std::shared_ptr<const CompiledModel>> compile(
+      const Graph& graph, const BackendOptions& options) const override {
+    RESR_ASSIGN_OR_RETURN(std::shared_ptr<const cpu::CpuCompiledModel> model,
+                          cpu::CpuCompiledModel::compile(graph, options));
+    return std::shared_ptr<const CompiledModel>(std::move(model));
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cpu_backend() { return std::make_unique<CpuBackend>(); }
+
+}  // namespace resr
