@@ -27,6 +27,8 @@ enum class ErrorCode {
 
 // Exit codes of the CLI, one per code (documented in README.md).
 int exit_code_for(ErrorCode code);
+// A folder run with --continue-on-error in which some images failed.
+inline constexpr int kExitSomeImagesFailed = 11;
 const char* error_code_name(ErrorCode code);
 
 class Status {

@@ -2,13 +2,15 @@
 #include <thread>
 
 #include "backend/backend.hpp"
+#include "backend/cpu/cpu_backend.hpp"
 #include "backend/reference/reference_backend.hpp"
 
 namespace resr {
 
-std::vector<std::string> backend_names() { return {"reference"}; }
+std::vector<std::string> backend_names() { return {"cpu", "reference"}; }
 
 Result<std::unique_ptr<Backend>> make_backend(const std::string& name) {
+  if (name == "cpu") return make_cpu_backend();
   if (name == "reference") return make_reference_backend();
   if (name == "cuda" || name == "gpu") {
     return error(ErrorCode::kUnavailable,

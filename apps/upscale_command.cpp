@@ -1,0 +1,289 @@
+#include "upscale_command.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "backend/backend.hpp"
+#include "cli/byte_size.hpp"
+#include "cli/job_list.hpp"
+#include "model_options.hpp"
+#include "pipeline/auto_tile.hpp"
+#include "pipeline/image_loader.hpp"
+#include "pipeline/image_upscaler.hpp"
+#include "pipeline/output_format.hpp"
+
+namespace resr {
+
+namespace fs = std::filesystem;
+
+struct UpscaleArgs {
+  std::string input;
+  std::string output;
+  ModelOptions model;
+  double outscale = 0;
+  int tile = 0;
+  int tile_pad = kDefaultTilePad;
+  std::string max_memory = "1G";
+  int gpu_id = -1;
+  std::string backend = "cpu";
+  int threads = 0;
+  std::string alpha = "model";
+  std::string suffix = "out";
+  std::string format;
+  int quality = 95;
+  int64_t max_input_pixels = ImageLimits{}.max_input_pixels;
+  int64_t max_output_pixels = ImageLimits{}.max_output_pixels;
+  bool overwrite = false;
+  bool recursive = false;
+  bool continue_on_error = false;
+  bool json = false;
+  bool quiet = false;
+};
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// Progress on stderr: a rewritten line on a terminal, one line per image otherwise.
+class Progress {
+ public:
+  Progress(bool quiet, size_t images) : quiet_(quiet), tty_(isatty(2)), images_(images) {}
+
+  void tiles(size_t image, int done, int total) {
+    if (quiet_ || !tty_) return;
+    const double elapsed = seconds_since(image_start_);
+    const double eta = done > 0 ? elapsed * (total - done) / done : 0;
+    std::fprintf(stderr, "\r[%zu/%zu] tiles %d/%d  ETA %.0fs   ", image + 1, images_, done, total,
+                 eta);
+  }
+  void start_image() { image_start_ = Clock::now(); }
+  void line(const std::string& text) {
+    if (quiet_) return;
+    std::fprintf(stderr, "%s%s\n", tty_ ? "\r\033[K" : "", text.c_str());
+  }
+
+ private:
+  bool quiet_;
+  bool tty_;
+  size_t images_;
+  Clock::time_point image_start_ = Clock::now();
+};
+
+int input_multiple(const Graph& graph) {
+  int multiple = 1;
+  for (const Node& n : graph.nodes)
+    if (n.kind == OpKind::kPixelUnshuffle) multiple *= n.factor;
+  return multiple;
+}
+
+struct ImageOutcome {
+  Status status;
+  fs::path output;
+  UpscaleReport report;
+  bool skipped = false;
+};
+
+ImageOutcome upscale_one(const UpscaleJob& job, const UpscaleArgs& args, Session& session,
+                         UpscaleOptions options) {
+  ImageOutcome outcome;
+  outcome.output = job.output;
+  std::error_code ec;
+  auto image = open_image(job.input, options.limits);
+  if (!image.is_ok()) return {image.status(), job.output, {}, false};
+
+  // The output extension names the format; alpha needs a format that keeps it.
+  OutputFormat format = output_format_from_name(job.output.extension().string().substr(1))
+                            .value_or(OutputFormat::kPng);
+  if (image->info().has_alpha && !output_format_keeps_alpha(format)) {
+    format = OutputFormat::kPng;
+    outcome.output.replace_extension(".png");
+  }
+  if (fs::exists(outcome.output, ec) && !args.overwrite) {
+    outcome.skipped = true;
+    return outcome;
+  }
+  fs::create_directories(outcome.output.parent_path().empty() ? "." : outcome.output.parent_path(),
+                         ec);
+  // Written under a temporary name and renamed, so an output file that exists
+  // is always complete (a stopped folder run resumes by skipping them).
+  const fs::path partial =
+      outcome.output.parent_path() /
+      ("." + outcome.output.stem().string() + ".partial" + outcome.output.extension().string());
+  auto report = upscale_image(session, std::move(image).value(), partial,
+                              OutputOptions{format, args.quality}, options);
+  if (!report.is_ok()) {
+    fs::remove(partial, ec);
+    outcome.status = report.status();
+    return outcome;
+  }
+  fs::rename(partial, outcome.output, ec);
+  if (ec) {
+    fs::remove(partial, ec);
+    outcome.status = error(ErrorCode::kIoError,
+                           "cannot write '" + outcome.output.string() + "': " + ec.message());
+    return outcome;
+  }
+  outcome.report = *report;
+  return outcome;
+}
+
+}  // namespace
+
+std::shared_ptr<UpscaleArgs> add_upscale_options(CLI::App& app) {
+  auto a = std::make_shared<UpscaleArgs>();
+  app.add_option("-i,--input", a->input, "input image or folder");
+  app.add_option("-o,--output", a->output,
+                 "output file or folder (default: beside the input, with _out appended)");
+  a->model.add_to(app);
+  app.add_option("-s,--outscale", a->outscale,
+                 "final scale (any value > 0; Lanczos after the model; default: the model's)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("-t,--tile", a->tile, "tile size in input pixels (0 = auto from --max-memory)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--tile-pad", a->tile_pad, "context pixels around each tile")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-memory", a->max_memory, "memory budget that sizes auto tiles")
+      ->capture_default_str();
+  app.add_option("-g,--gpu-id", a->gpu_id, "GPU to use (-1 = CPU; this build has no GPU backend)");
+  app.add_option("--backend", a->backend, "execution backend: cpu or reference")
+      ->capture_default_str();
+  app.add_option("-j,--threads", a->threads, "threads (0 = all cores)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--alpha", a->alpha, "how to upscale an alpha channel")
+      ->check(CLI::IsMember({"model", "bicubic"}))
+      ->capture_default_str();
+  app.add_option("--suffix", a->suffix, "suffix for outputs written beside their input")
+      ->capture_default_str();
+  app.add_option("-f,--format", a->format,
+                 "output format: png, jpg, webp, tif (default: the input's)");
+  app.add_option("--quality", a->quality, "JPEG/WebP quality")->check(CLI::Range(1, 100));
+  app.add_option("--max-input-pixels", a->max_input_pixels, "refuse larger inputs")
+      ->capture_default_str();
+  app.add_option("--max-output-pixels", a->max_output_pixels, "refuse larger outputs")
+      ->capture_default_str();
+  app.add_flag("--overwrite", a->overwrite, "redo outputs that exist (default: skip them)");
+  app.add_flag("-r,--recursive", a->recursive, "include subfolders of an input folder");
+  app.add_flag("-c,--continue-on-error", a->continue_on_error,
+               "in a folder run, report a bad image and go on");
+  app.add_flag("--json", a->json, "print a JSON summary on stdout");
+  app.add_flag("-q,--quiet", a->quiet, "no progress on stderr");
+  return a;
+}
+
+bool upscale_requested(const UpscaleArgs& args) { return !args.input.empty(); }
+
+int run_upscale(const UpscaleArgs& args) {
+  const auto start = Clock::now();
+  if (args.gpu_id >= 0) {
+    return report_error(error(ErrorCode::kUnavailable,
+                              "GPU " + std::to_string(args.gpu_id) +
+                                  " requested, but this build has no GPU backend; use -g -1 "
+                                  "or omit -g to run on the CPU"));
+  }
+  JobListOptions list_options;
+  list_options.input = args.input;
+  if (!args.output.empty()) list_options.output = args.output;
+  list_options.recursive = args.recursive;
+  list_options.format = args.format;
+  list_options.suffix = args.suffix;
+  auto list = plan_jobs(list_options);
+  if (!list.is_ok()) return report_error(list.status());
+  auto budget = parse_byte_size(args.max_memory);
+  if (!budget.is_ok()) return report_error(budget.status().with_context("--max-memory"));
+
+  auto model = args.model.load();
+  if (!model.is_ok()) return report_error(model.status());
+  auto backend = make_backend(args.backend);
+  if (!backend.is_ok()) return report_error(backend.status());
+  BackendOptions backend_options;
+  backend_options.threads = args.threads;
+  auto compiled = (*backend)->compile((*model)->graph, backend_options);
+  if (!compiled.is_ok()) return report_error(compiled.status());
+  std::unique_ptr<Session> session = (*compiled)->new_session();
+
+  const Graph& graph = (*model)->graph;
+  UpscaleOptions options;
+  options.model_scale = graph.scale;
+  options.input_multiple = input_multiple(graph);
+  options.outscale = args.outscale;
+  options.tile = args.tile > 0 ? args.tile : auto_tile_size(graph, *budget);
+  options.tile_pad = args.tile_pad;
+  options.alpha = args.alpha == "bicubic" ? AlphaMode::kBicubic : AlphaMode::kModel;
+  options.limits = {args.max_input_pixels, args.max_output_pixels};
+
+  Progress progress(args.quiet, list->jobs.size());
+  nlohmann::json images = nlohmann::json::array();
+  int failed = 0, skipped = 0, exit_code = 0;
+  for (size_t i = 0; i < list->jobs.size(); ++i) {
+    const UpscaleJob& job = list->jobs[i];
+    options.callbacks.progress = [&progress, i](int done, int total) {
+      progress.tiles(i, done, total);
+    };
+    progress.start_image();
+    const auto image_start = Clock::now();
+    ImageOutcome outcome = upscale_one(job, args, *session, options);
+    const double secs = seconds_since(image_start);
+    nlohmann::json entry = {{"input", job.input.string()}, {"output", outcome.output.string()}};
+    if (outcome.skipped) {
+      ++skipped;
+      entry["status"] = "skipped";
+      progress.line("skipped " + job.input.string() + ": " + outcome.output.string() +
+                    " exists (use --overwrite to redo it)");
+    } else if (!outcome.status.is_ok()) {
+      ++failed;
+      entry["status"] = "failed";
+      entry["error"] = outcome.status.message();
+      entry["exit_code"] = exit_code_for(outcome.status.code());
+      std::fprintf(stderr, "%serror: %s\n", isatty(2) && !args.quiet ? "\r\033[K" : "",
+                   outcome.status.message().c_str());
+      if (!list->from_folder || !args.continue_on_error) {
+        exit_code = exit_code_for(outcome.status.code());
+        images.push_back(entry);
+        break;
+      }
+    } else {
+      entry["status"] = "ok";
+      entry["width"] = outcome.report.width;
+      entry["height"] = outcome.report.height;
+      entry["tiles"] = outcome.report.tiles;
+      entry["seconds"] = secs;
+      char line[64];
+      std::snprintf(line, sizeof line, " (%dx%d, %.2f s)", outcome.report.width,
+                    outcome.report.height, secs);
+      progress.line(job.input.string() + " -> " + outcome.output.string() + line);
+    }
+    images.push_back(entry);
+  }
+  if (exit_code == 0 && failed > 0) exit_code = kExitSomeImagesFailed;
+
+  if (args.json) {
+    const ModelInfo& info = (*model)->info;
+    nlohmann::json summary = {{"model",
+                               {{"source", info.source},
+                                {"arch", info.arch},
+                                {"scale", info.scale},
+                                {"format", info.format}}},
+                              {"backend", args.backend},
+                              {"threads", resolve_thread_count(args.threads)},
+                              {"tile", options.tile},
+                              {"tile_pad", options.tile_pad},
+                              {"images", images},
+                              {"succeeded", static_cast<int>(images.size()) - failed - skipped},
+                              {"skipped", skipped},
+                              {"failed", failed},
+                              {"seconds", seconds_since(start)},
+                              {"exit_code", exit_code}};
+    std::printf("%s\n", summary.dump(2).c_str());
+  }
+  return exit_code;
+}
+
+}  // namespace resr
