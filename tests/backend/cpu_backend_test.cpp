@@ -306,6 +306,14 @@ TEST(CpuBackend, SessionsOfOneModelRunConcurrently) {
   for (const Tensor& out : outputs) EXPECT_TRUE(bytes_equal(out, expected));
 }
 
+TEST(CpuBackend, Bf16MatchesReferenceLoosely) {
+  // bf16 keeps 8 significant bits: expect ~1e-2 absolute on O(1) outputs.
+  const BackendOptions bf16{.precision = Precision::kBf16};
+  expect_matches_reference(rrdb_graph({}, 21), {{17, 23}}, bf16, 5e-2f);
+  expect_matches_reference(rrdb_graph({.feat = 12, .grow = 8}, 22), {{9, 13}}, bf16, 5e-2f);
+  expect_matches_reference(srvgg_graph({}, 23), {{17, 23}, {1, 1}}, bf16, 5e-2f);
+}
+
 TEST(CpuBackend, InputNotDivisibleByUnshuffleIsInvalidArgument) {
   auto model = compile(*make_cpu_backend(), rrdb_graph({.unshuffle = 4}, 18));
   ASSERT_TRUE(model);

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The cpu backend's engine throughput next to the machine's fp32 FMA peak,
+# measured in the same run (one peak_fma.c copy per thread, all at once), and
+# ONNX Runtime on the same shapes when an exported model and the npm package
+# are there.
+#
+#   bench/run_engine_bench.sh BUILD_DIR [bench_engine args...]
+# Environment: THREADS (2), PEERS (shared/peers beside the repo), ONNX_DIR
+# (/work/models-cache), ORT_NODE (path to node_modules/onnxruntime-node).
+set -euo pipefail
+build=${1:?usage: $0 BUILD_DIR [bench_engine args...]}
+shift
+repo=$(cd "$(dirname "$0")/.." && pwd)
+threads=${THREADS:-2}
+peers=${PEERS:-$repo/../shared/peers}
+onnx_dir=${ONNX_DIR:-/work/models-cache}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "load before: $(uptime)"
+peak=0
+if [[ -f $peers/peak_fma.c ]] && gcc -O2 -mavx512f "$peers/peak_fma.c" -o "$work/peak_fma"; then
+  for ((i = 0; i < threads; i++)); do "$work/peak_fma" >"$work/peak.$i" & done
+  wait
+  peak=$(cat "$work"/peak.* | sed -n 's/.*GFLOP\/s=//p' | awk '{s += $1} END {printf "%.1f", s}')
+  echo "fp32 FMA peak, $threads threads: $peak GFLOP/s"
+else
+  echo "peak_fma.c not found or not compilable: no peak fraction"
+fi
+
+(cd "$repo" && "$build/bench/bench_engine" --threads "$threads" --peak-gflops "$peak" "$@")
+
+if [[ -n ${ORT_NODE:-} && -d $onnx_dir ]]; then
+  for spec in realesrgan-x4plus:128 realesr-general-x4v3:256; do
+    model=$onnx_dir/${spec%%:*}.onnx size=${spec##*:}
+    [[ -f $model ]] || continue
+    echo -n "onnxruntime ${spec%%:*} ${size}x${size} threads=$threads: "
+    ORT_NODE=$ORT_NODE node "$peers/ort_peer.js" "$model" "$size" "$size" 5 "$threads"
+  done
+fi
+echo "load after: $(uptime)"
