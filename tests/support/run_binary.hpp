@@ -33,16 +33,17 @@ inline std::string read_whole_file(const std::string& path) {
   return text.str();
 }
 
-// `env` entries ("NAME=value", or "NAME=" to blank it) override the caller's
-// environment. stdout and stderr go to files, so neither can fill a pipe.
-inline CommandResult run_binary(const std::vector<std::string>& args,
-                                const std::vector<std::string>& env = {}) {
+// Runs `program` (an absolute path) with `args`. `env` entries ("NAME=value",
+// or "NAME=" to blank it) override the caller's environment. stdout and stderr
+// go to files, so neither can fill a pipe.
+inline CommandResult run_program(const std::string& program, const std::vector<std::string>& args,
+                                 const std::vector<std::string>& env = {}) {
   auto scratch = ScratchDirectory::create("resr-run");
   if (!scratch.is_ok()) return {-1, "", scratch.status().message()};
   const std::string out_path = (scratch->path() / "stdout").string();
   const std::string err_path = (scratch->path() / "stderr").string();
 
-  std::vector<std::string> argv_storage = {RESR_BINARY};
+  std::vector<std::string> argv_storage = {program};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (std::string& arg : argv_storage) argv.push_back(arg.data());
@@ -81,6 +82,11 @@ inline CommandResult run_binary(const std::vector<std::string>& args,
   result.out = read_whole_file(out_path);
   result.err = read_whole_file(err_path);
   return result;
+}
+
+inline CommandResult run_binary(const std::vector<std::string>& args,
+                                const std::vector<std::string>& env = {}) {
+  return run_program(RESR_BINARY, args, env);
 }
 
 }  // namespace resr::testing
