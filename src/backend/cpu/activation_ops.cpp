@@ -1,21 +1,69 @@
 #include "backend/cpu/activation_ops.hpp"
 
 #include <cstring>
+#include <type_traits>
 
 namespace resr::cpu {
 
 namespace {
 
-// out(c, y, x) = value(c, y, x) over every real element of `out`.
-template <typename Fn>
-void fill_from(const ActivationView& out, Fn&& value) {
-#pragma omp parallel for collapse(2) schedule(static)
-  for (int c = 0; c < out.channels; ++c) {
-    for (int64_t y = 0; y < out.height; ++y) {
-      for (int64_t x = 0; x < out.width; ++x) out.set(c, y, x, value(c, y, x));
+// A view with its element type and layout fixed at compile time, so the
+// per-element index arithmetic and conversions inline into the loops.
+template <typename T, Layout L>
+struct Typed {
+  T* data;
+  int64_t height;
+  int64_t width;
+
+  int64_t index(int64_t c, int64_t y, int64_t x) const {
+    if constexpr (L == Layout::kPlain) {
+      return (c * height + y) * width + x;
+    } else {
+      return ((c / kChannelBlock * height + y) * width + x) * kChannelBlock + c % kChannelBlock;
     }
   }
-  zero_channel_padding(out);
+  float get(int64_t c, int64_t y, int64_t x) const {
+    if constexpr (std::is_same_v<T, float>) {
+      return data[index(c, y, x)];
+    } else {
+      return bf16_to_float(data[index(c, y, x)]);
+    }
+  }
+  void set(int64_t c, int64_t y, int64_t x, float v) const {
+    if constexpr (std::is_same_v<T, float>) {
+      data[index(c, y, x)] = v;
+    } else {
+      data[index(c, y, x)] = float_to_bf16(v);
+    }
+  }
+};
+
+// Calls f with the Typed form of `v`.
+template <typename F>
+void visit(const ActivationView& v, F&& f) {
+  const bool bf16 = v.type == ElementType::kBf16;
+  if (v.layout == Layout::kPlain) {
+    if (bf16) {
+      f(Typed<uint16_t, Layout::kPlain>{static_cast<uint16_t*>(v.data), v.height, v.width});
+    } else {
+      f(Typed<float, Layout::kPlain>{static_cast<float*>(v.data), v.height, v.width});
+    }
+  } else if (bf16) {
+    f(Typed<uint16_t, Layout::kBlocked>{static_cast<uint16_t*>(v.data), v.height, v.width});
+  } else {
+    f(Typed<float, Layout::kBlocked>{static_cast<float*>(v.data), v.height, v.width});
+  }
+}
+
+// out(c + channel_offset, y, x) = value(c, y, x) for c < channels, over out's extent.
+template <typename Out, typename Fn>
+void fill(const Out& out, int channels, int channel_offset, Fn&& value) {
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int c = 0; c < channels; ++c) {
+    for (int64_t y = 0; y < out.height; ++y) {
+      for (int64_t x = 0; x < out.width; ++x) out.set(c + channel_offset, y, x, value(c, y, x));
+    }
+  }
 }
 
 char* byte_ptr(const ActivationView& v) { return static_cast<char*>(v.data); }
@@ -43,12 +91,12 @@ void copy_channels(const ActivationView& src, const ActivationView& dst, int dst
                 src.bytes());
     return;
   }
-#pragma omp parallel for collapse(2) schedule(static)
-  for (int c = 0; c < src.channels; ++c) {
-    for (int64_t y = 0; y < src.height; ++y) {
-      for (int64_t x = 0; x < src.width; ++x) dst.set(c + dst_offset, y, x, src.get(c, y, x));
-    }
-  }
+  visit(src, [&](auto in) {
+    visit(dst, [&](auto out) {
+      fill(out, src.channels, dst_offset,
+           [&](int64_t c, int64_t y, int64_t x) { return in.get(c, y, x); });
+    });
+  });
 }
 
 void add(const ActivationView& a, const ActivationView& b, float alpha, float beta,
@@ -63,9 +111,16 @@ void add(const ActivationView& a, const ActivationView& b, float alpha, float be
     for (int64_t i = 0; i < n; ++i) po[i] = alpha * pa[i] + beta * pb[i];
     return;
   }
-  fill_from(out, [&](int64_t c, int64_t y, int64_t x) {
-    return alpha * a.get(c, y, x) + beta * b.get(c, y, x);
+  visit(a, [&](auto ta) {
+    visit(b, [&](auto tb) {
+      visit(out, [&](auto to) {
+        fill(to, out.channels, 0, [&](int64_t c, int64_t y, int64_t x) {
+          return alpha * ta.get(c, y, x) + beta * tb.get(c, y, x);
+        });
+      });
+    });
   });
+  zero_channel_padding(out);
 }
 
 void upsample_nearest(const ActivationView& in, int factor, const ActivationView& out) {
@@ -85,23 +140,38 @@ void upsample_nearest(const ActivationView& in, int factor, const ActivationView
     }
     return;
   }
-  fill_from(out,
-            [&](int64_t c, int64_t y, int64_t x) { return in.get(c, y / factor, x / factor); });
+  visit(in, [&](auto src) {
+    visit(out, [&](auto dst) {
+      fill(dst, out.channels, 0,
+           [&](int64_t c, int64_t y, int64_t x) { return src.get(c, y / factor, x / factor); });
+    });
+  });
+  zero_channel_padding(out);
 }
 
 // PyTorch order: out channel c, sub-pixel (i, j) comes from in channel (c * f + i) * f + j.
 void pixel_shuffle(const ActivationView& in, int factor, const ActivationView& out) {
-  fill_from(out, [&](int64_t c, int64_t y, int64_t x) {
-    return in.get((c * factor + y % factor) * factor + x % factor, y / factor, x / factor);
+  visit(in, [&](auto src) {
+    visit(out, [&](auto dst) {
+      fill(dst, out.channels, 0, [&](int64_t c, int64_t y, int64_t x) {
+        return src.get((c * factor + y % factor) * factor + x % factor, y / factor, x / factor);
+      });
+    });
   });
+  zero_channel_padding(out);
 }
 
 void pixel_unshuffle(const ActivationView& in, int factor, const ActivationView& out) {
   const int64_t f2 = static_cast<int64_t>(factor) * factor;
-  fill_from(out, [&](int64_t c, int64_t y, int64_t x) {
-    const int64_t sub = c % f2;
-    return in.get(c / f2, y * factor + sub / factor, x * factor + sub % factor);
+  visit(in, [&](auto src) {
+    visit(out, [&](auto dst) {
+      fill(dst, out.channels, 0, [&](int64_t c, int64_t y, int64_t x) {
+        const int64_t sub = c % f2;
+        return src.get(c / f2, y * factor + sub / factor, x * factor + sub % factor);
+      });
+    });
   });
+  zero_channel_padding(out);
 }
 
 }  // namespace resr::cpu

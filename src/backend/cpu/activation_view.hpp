@@ -48,19 +48,6 @@ struct ActivationView {
     if (layout == Layout::kPlain) return (c * height + y) * width + x;
     return ((c / kChannelBlock * height + y) * width + x) * kChannelBlock + c % kChannelBlock;
   }
-  float get(int64_t c, int64_t y, int64_t x) const {
-    const int64_t i = index(c, y, x);
-    return type == ElementType::kF32 ? static_cast<const float*>(data)[i]
-                                     : bf16_to_float(static_cast<const uint16_t*>(data)[i]);
-  }
-  void set(int64_t c, int64_t y, int64_t x, float v) const {
-    const int64_t i = index(c, y, x);
-    if (type == ElementType::kF32) {
-      static_cast<float*>(data)[i] = v;
-    } else {
-      static_cast<uint16_t*>(data)[i] = float_to_bf16(v);
-    }
-  }
   bool same_geometry(const ActivationView& o) const {
     return layout == o.layout && type == o.type && channels == o.channels && height == o.height &&
            width == o.width;
