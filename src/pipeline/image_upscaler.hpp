@@ -1,0 +1,66 @@
+// Upscales an opened image into a file, streaming: libvips pulls output rows as
+// its encoder needs them; each request past what is ready runs the next row of
+// tiles, which reads the next input rows. Peak memory is a few strips of the
+// output width, whatever the image height; see docs/image-pipeline.md.
+//
+//   RESR_ASSIGN_OR_RETURN(InputImage in, open_image("photo.jpg"));
+//   UpscaleOptions up;
+//   up.model_scale = model.info.scale;
+//   up.tile = 256;
+//   RESR_ASSIGN_OR_RETURN(UpscaleReport r,
+//       upscale_image(*session, std::move(in), "photo_out.jpg", {}, up));
+#pragma once
+
+#include <filesystem>
+
+#include "backend/backend.hpp"
+#include "pipeline/image_limits.hpp"
+#include "pipeline/image_loader.hpp"
+#include "pipeline/output_format.hpp"
+#include "pipeline/tiled_upscaler.hpp"
+#include "resr/status.hpp"
+
+namespace resr {
+
+struct UpscaleOptions {
+  int model_scale = 4;
+  int input_multiple = 1;  // the model's input sides must be multiples of this
+  // Output size / input size. 0: the model's scale. Otherwise the model runs at
+  // its own scale, then Lanczos-3 resamples to round(size * outscale).
+  double outscale = 0;
+  int tile = 0;  // tile core in input pixels; <= 0: the whole image in one run
+  int tile_pad = kDefaultTilePad;
+  int tile_blend = kDefaultTileBlend;
+  AlphaMode alpha = AlphaMode::kModel;
+  ImageLimits limits;
+  // Progress runs on a libvips worker thread, one call at a time.
+  TileCallbacks callbacks;
+};
+
+struct OutputOptions {
+  OutputFormat format = OutputFormat::kPng;
+  int quality = 95;  // JPEG and WebP
+};
+
+struct UpscaleReport {
+  int width = 0;  // of the written image
+  int height = 0;
+  int tiles = 0;
+  int bit_depth = 8;
+};
+
+// Writes to a temporary file beside `output` and renames it into place, so an
+// interrupted run never leaves a partial image under the final name.
+// Errors: kInvalidImage (the input turned out broken while decoding),
+// kResourceExhausted (output over limits.max_output_pixels), kInvalidArgument
+// (alpha into JPEG, bad outscale), kIoError (cannot write), kCancelled, and
+// whatever the session returns.
+Result<UpscaleReport> upscale_image(Session& session, InputImage input,
+                                    const std::filesystem::path& output,
+                                    const OutputOptions& format, const UpscaleOptions& options);
+
+// The written size for an input of width x height: the model's scale, or
+// round(side * outscale), at least 1.
+int upscaled_side(int side, int model_scale, double outscale);
+
+}  // namespace resr
