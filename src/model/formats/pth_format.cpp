@@ -87,27 +87,38 @@ Result<std::vector<uint64_t>> non_negative_ints(const PickleValue* tuple, const 
   return values;
 }
 
-// Copies a strided view into a contiguous row-major buffer, one innermost row
-// at a time; the outer indices advance like an odometer.
+// Copies a strided view into a contiguous row-major buffer. Dimensions laid
+// out contiguously with their inner neighbour merge first (a contiguous tensor
+// becomes a single row); then each innermost row is widened while the outer
+// indices advance like an odometer.
 void copy_view(StoredFloat type, const uint8_t* storage, uint64_t offset,
                const std::vector<uint64_t>& sizes, const std::vector<uint64_t>& strides,
                uint64_t count, float* out) {
-  const size_t element_size = stored_float_size(type);
-  if (sizes.empty()) {
-    widen_to_float(type, storage + offset * element_size, 1, 1, out);
-    return;
+  std::vector<uint64_t> merged_sizes = {1};  // innermost first
+  std::vector<uint64_t> merged_strides = {1};
+  for (size_t d = sizes.size(); d-- > 0;) {
+    if (sizes[d] == 1) continue;  // its stride never matters
+    if (merged_sizes.back() == 1) {
+      merged_sizes.back() = sizes[d];
+      merged_strides.back() = strides[d];
+    } else if (strides[d] == merged_strides.back() * merged_sizes.back()) {
+      merged_sizes.back() *= sizes[d];
+    } else {
+      merged_sizes.push_back(sizes[d]);
+      merged_strides.push_back(strides[d]);
+    }
   }
-  const uint64_t row_size = sizes.back();
-  const size_t outer = sizes.size() - 1;
-  std::vector<uint64_t> index(outer, 0);
+  const size_t element_size = stored_float_size(type);
+  const uint64_t row_size = merged_sizes[0];
+  std::vector<uint64_t> index(merged_sizes.size(), 0);
   uint64_t row_offset = offset;
   for (uint64_t row = 0; row < count / row_size; ++row) {
-    widen_to_float(type, storage + row_offset * element_size, row_size, strides.back(),
+    widen_to_float(type, storage + row_offset * element_size, row_size, merged_strides[0],
                    out + row * row_size);
-    for (size_t d = outer; d-- > 0;) {
-      row_offset += strides[d];
-      if (++index[d] < sizes[d]) break;
-      row_offset -= strides[d] * sizes[d];
+    for (size_t d = 1; d < merged_sizes.size(); ++d) {
+      row_offset += merged_strides[d];
+      if (++index[d] < merged_sizes[d]) break;
+      row_offset -= merged_strides[d] * merged_sizes[d];
       index[d] = 0;
     }
   }
