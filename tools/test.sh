@@ -28,6 +28,13 @@ cmake --build "$build_dir" -j "$jobs"
 step "models into $REAL_ESRGAN_MODELS"
 "$build_dir/real-esrgan-serve" models fetch all --models-dir "$REAL_ESRGAN_MODELS"
 
+# ONNX Runtime is the independent check of export-onnx (and the benchmark peer).
+# --ignore-scripts: its install script fetches GPU extras no machine here reaches.
+step "ONNX Runtime (npm onnxruntime-node) into .peers"
+if [[ ! -d .peers/node_modules/onnxruntime-node ]]; then
+  npm install --ignore-scripts --no-audit --no-fund --prefix .peers onnxruntime-node@1.30.0
+fi
+
 step "ctest"
 ctest --test-dir "$build_dir" --output-on-failure -j "$jobs"
 
