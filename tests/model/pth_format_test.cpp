@@ -104,6 +104,9 @@ INSTANTIATE_TEST_SUITE_P(
         BrokenCheckpoint{"crc_mismatch.pth", {"'params_only/data/0'", "CRC-32 mismatch"}},
         BrokenCheckpoint{"big_endian.pth", {"'big'-endian", "only little-endian"}},
         BrokenCheckpoint{"not_a_dict.pth", {"no dict of tensors"}},
+        BrokenCheckpoint{"nested_weights.pth",
+                         {"no floating-point tensors (its keys: 'model', 'epoch')",
+                          "under 'params_ema' or 'params'"}},
         BrokenCheckpoint{"inflation_claim.pth",
                          {"claims 1000000000 bytes", "deflate cannot produce"}}),
     [](const ::testing::TestParamInfo<BrokenCheckpoint>& info) {

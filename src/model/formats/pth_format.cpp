@@ -156,12 +156,18 @@ class CheckpointReader {
     }
 
     std::map<std::string, Tensor> tensors;
+    std::string keys;  // for the error below: where the weights might be instead
     for (const auto& [key, value] : state_dict->entries) {
       if (key->kind != Kind::kString) continue;
+      keys += (keys.empty() ? "'" : ", '") + key->text + "'";
       RESR_ASSIGN_OR_RETURN(std::optional<Tensor> tensor, read_tensor(key->text, *value));
       if (tensor) tensors.insert_or_assign(key->text, std::move(*tensor));
     }
-    if (tensors.empty()) return invalid("the state dict holds no floating-point tensors");
+    if (tensors.empty()) {
+      return invalid("the state dict holds no floating-point tensors (its keys: " +
+                     (keys.empty() ? "none" : keys) +
+                     "); expected a dict of weights, or one under 'params_ema' or 'params'");
+    }
     LoadedWeights weights;
     weights.tensors = normalize_state_dict_keys(std::move(tensors));
     weights.format = "pth";
