@@ -283,6 +283,11 @@ Result<Architecture> infer_architecture(const LayerGraph& g, const std::vector<i
                       srvgg(feat, n - 2, scale, act, slope)};
 }
 
+// Coefficients a float16 model rounds (0.2 -> 0.19995) still name the same network.
+bool same_coefficient(float a, float b) {
+  return std::fabs(a - b) <= 1e-3f * std::max(1.0f, std::fabs(b));
+}
+
 bool nearly_equal(float a, float b) {
   return std::fabs(a - b) <= 1e-5f * std::max(1.0f, std::fabs(b));
 }
@@ -363,7 +368,7 @@ Result<std::vector<int>> match(const LayerGraph& want, const LayerGraph& got,
       const std::vector<int> wo = sum_order(wl, want_depth);
       const std::vector<int> oo = sum_order(ol, got_depth);
       for (int i = 0; i < 2 && !why; ++i) {
-        if (!nearly_equal(ol.coefficients[oo[i]], wl.coefficients[wo[i]])) {
+        if (!same_coefficient(ol.coefficients[oo[i]], wl.coefficients[wo[i]])) {
           why = "expected " + describe(wl) + " (residual scaling)";
         }
         inputs.push_back({wl.inputs[wo[i]], ol.inputs[oo[i]]});

@@ -5,26 +5,23 @@
 // its bias and PReLU slopes as raw float32.
 #include "model/formats/ncnn_format.hpp"
 
-#include <bit>
 #include <cctype>
 #include <charconv>
 #include <cstdio>
-#include <cstring>
 #include <map>
 #include <optional>
 #include <set>
 #include <unordered_map>
 #include <vector>
 
-#include "core/float16.hpp"
+#include "core/little_endian.hpp"
 #include "model/formats/layer_graph.hpp"
 #include "model/formats/layer_graph_recognizer.hpp"
+#include "model/formats/stored_float.hpp"
 
 namespace resr {
 
 namespace {
-
-static_assert(std::endian::native == std::endian::little, "the .bin is read as little-endian");
 
 constexpr std::string_view kMagic = "7767517";
 constexpr int kMaxLayers = 100000;
@@ -233,19 +230,14 @@ class BinReader {
   Result<std::vector<float>> tagged(int64_t count, const std::string& of) {
     const size_t at = pos_;
     if (bytes_.size() - pos_ < 4) return truncated(4, "the storage tag of " + of);
-    uint32_t tag = 0;
-    std::memcpy(&tag, bytes_.data() + pos_, 4);
+    const uint32_t tag = load_little_endian<uint32_t>(bytes_.data() + pos_);
     pos_ += 4;
     if (tag == kTagFloat32 || tag == kTagFloat32Scaled) return raw(count, of);
     if (tag == kTagFloat16) {
       const size_t bytes = (static_cast<size_t>(count) * 2 + 3) / 4 * 4;  // padded to 4
       if (bytes_.size() - pos_ < bytes) return truncated(bytes, of + " (float16)");
       std::vector<float> out(static_cast<size_t>(count));
-      for (size_t i = 0; i < out.size(); ++i) {
-        uint16_t h = 0;
-        std::memcpy(&h, bytes_.data() + pos_ + 2 * i, 2);
-        out[i] = float16_to_float(h);
-      }
+      widen_to_float(StoredFloat::kFloat16, bytes_.data() + pos_, out.size(), 1, out.data());
       pos_ += bytes;
       return out;
     }
@@ -268,7 +260,7 @@ class BinReader {
     const size_t bytes = static_cast<size_t>(count) * 4;
     if (bytes_.size() - pos_ < bytes) return truncated(bytes, of);
     std::vector<float> out(static_cast<size_t>(count));
-    std::memcpy(out.data(), bytes_.data() + pos_, bytes);
+    widen_to_float(StoredFloat::kFloat32, bytes_.data() + pos_, out.size(), 1, out.data());
     pos_ += bytes;
     return out;
   }

@@ -1,19 +1,18 @@
 #include "model/formats/onnx_constants.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <set>
 
-#include "core/float16.hpp"
+#include "core/little_endian.hpp"
 #include "core/tensor.hpp"
+#include "model/formats/stored_float.hpp"
 
 namespace resr {
 
 namespace {
-
-static_assert(std::endian::native == std::endian::little, "raw_data is little-endian");
 
 // 1 GiB of float32: far above any Real-ESRGAN tensor, below what would hurt.
 constexpr uint64_t kMaxElements = uint64_t{1} << 28;
@@ -23,36 +22,74 @@ Status invalid(const std::string& what, const std::string& message) {
   return error(ErrorCode::kInvalidModel, what + ": " + message);
 }
 
-template <typename Raw, typename Typed, typename Convert, typename Out>
-Status fill(const onnx::TensorProto& t, uint64_t count, const Typed& typed, Convert convert,
-            std::vector<Out>& out, const std::string& what) {
+// The data a tensor holds (raw_data bytes, or `held` typed values) is not what its dims say.
+Status count_mismatch(const onnx::TensorProto& t, uint64_t count, size_t element_bytes, size_t held,
+                      const std::string& what) {
+  const std::string dims = shape_to_string({t.dims().begin(), t.dims().end()});
+  if (t.has_raw_data()) {
+    return invalid(what, "dims " + dims + " need " + std::to_string(count * element_bytes) +
+                             " bytes of raw data, but it holds " +
+                             std::to_string(t.raw_data().size()));
+  }
+  return invalid(what, "dims " + dims + " need " + std::to_string(count) +
+                           " values, but it holds " + std::to_string(held));
+}
+
+Status decode_floats(const onnx::TensorProto& t, uint64_t count, StoredFloat type,
+                     std::vector<float>& out, const std::string& what) {
+  const size_t size = stored_float_size(type);
   out.resize(count);
   if (t.has_raw_data()) {
     const std::string& raw = t.raw_data();
-    if (raw.size() != count * sizeof(Raw)) {
-      return invalid(
-          what, "dims " + shape_to_string(std::vector<int64_t>(t.dims().begin(), t.dims().end())) +
-                    " need " + std::to_string(count * sizeof(Raw)) +
-                    " bytes of raw data, but it holds " + std::to_string(raw.size()));
+    if (raw.size() != count * size) return count_mismatch(t, count, size, 0, what);
+    widen_to_float(type, reinterpret_cast<const uint8_t*>(raw.data()), count, 1, out.data());
+    return Status::ok();
+  }
+  switch (type) {
+    case StoredFloat::kFloat32:
+      if (static_cast<uint64_t>(t.float_data_size()) != count) {
+        return count_mismatch(t, count, size, t.float_data_size(), what);
+      }
+      std::copy(t.float_data().begin(), t.float_data().end(), out.begin());
+      return Status::ok();
+    case StoredFloat::kFloat64:
+      if (static_cast<uint64_t>(t.double_data_size()) != count) {
+        return count_mismatch(t, count, size, t.double_data_size(), what);
+      }
+      std::copy(t.double_data().begin(), t.double_data().end(), out.begin());
+      return Status::ok();
+    case StoredFloat::kFloat16:
+    case StoredFloat::kBFloat16: {
+      // 16-bit values travel in int32_data, one per element.
+      if (static_cast<uint64_t>(t.int32_data_size()) != count) {
+        return count_mismatch(t, count, size, t.int32_data_size(), what);
+      }
+      std::vector<uint16_t> bits(t.int32_data().begin(), t.int32_data().end());
+      widen_to_float(type, reinterpret_cast<const uint8_t*>(bits.data()), count, 1, out.data());
+      return Status::ok();
     }
+  }
+  return Status::ok();
+}
+
+template <typename T, typename Typed>
+Status decode_ints(const onnx::TensorProto& t, uint64_t count, const Typed& typed,
+                   std::vector<int64_t>& out, const std::string& what) {
+  out.resize(count);
+  if (t.has_raw_data()) {
+    const std::string& raw = t.raw_data();
+    if (raw.size() != count * sizeof(T)) return count_mismatch(t, count, sizeof(T), 0, what);
     for (uint64_t i = 0; i < count; ++i) {
-      Raw v;
-      std::memcpy(&v, raw.data() + i * sizeof(Raw), sizeof(Raw));
-      out[i] = convert(v);
+      out[i] = load_little_endian<T>(reinterpret_cast<const uint8_t*>(raw.data()) + i * sizeof(T));
     }
     return Status::ok();
   }
   if (static_cast<uint64_t>(typed.size()) != count) {
-    return invalid(
-        what, "dims " + shape_to_string(std::vector<int64_t>(t.dims().begin(), t.dims().end())) +
-                  " need " + std::to_string(count) + " values, but it holds " +
-                  std::to_string(typed.size()));
+    return count_mismatch(t, count, sizeof(T), typed.size(), what);
   }
-  for (uint64_t i = 0; i < count; ++i) out[i] = convert(typed.Get(static_cast<int>(i)));
+  std::copy(typed.begin(), typed.end(), out.begin());
   return Status::ok();
 }
-
-float bfloat16_to_float(uint16_t bits) { return std::bit_cast<float>(uint32_t{bits} << 16); }
 
 bool is_float_type(int64_t type) {
   return type == onnx::TensorProto::FLOAT || type == onnx::TensorProto::FLOAT16 ||
@@ -320,32 +357,27 @@ Result<OnnxConstantPtr> decode_onnx_tensor(const onnx::TensorProto& t, const std
   }
   auto c = std::make_shared<OnnxConstant>();
   c->dims = std::move(dims);
-  auto same = [](auto v) { return v; };
-  auto half = [](auto v) { return float16_to_float(static_cast<uint16_t>(v)); };
-  auto bhalf = [](auto v) { return bfloat16_to_float(static_cast<uint16_t>(v)); };
-  auto narrow = [](auto v) { return static_cast<float>(v); };
   Status s;
   switch (t.data_type()) {
     case onnx::TensorProto::FLOAT:
-      s = fill<float>(t, count, t.float_data(), same, c->floats, what);
+      s = decode_floats(t, count, StoredFloat::kFloat32, c->floats, what);
       break;
     case onnx::TensorProto::FLOAT16:
-      s = fill<uint16_t>(t, count, t.int32_data(), half, c->floats, what);
+      s = decode_floats(t, count, StoredFloat::kFloat16, c->floats, what);
       break;
     case onnx::TensorProto::BFLOAT16:
-      s = fill<uint16_t>(t, count, t.int32_data(), bhalf, c->floats, what);
+      s = decode_floats(t, count, StoredFloat::kBFloat16, c->floats, what);
       break;
     case onnx::TensorProto::DOUBLE:
-      s = fill<double>(t, count, t.double_data(), narrow, c->floats, what);
+      s = decode_floats(t, count, StoredFloat::kFloat64, c->floats, what);
       break;
     case onnx::TensorProto::INT64:
       c->is_float = false;
-      s = fill<int64_t>(t, count, t.int64_data(), same, c->ints, what);
+      s = decode_ints<int64_t>(t, count, t.int64_data(), c->ints, what);
       break;
     case onnx::TensorProto::INT32:
       c->is_float = false;
-      s = fill<int32_t>(
-          t, count, t.int32_data(), [](auto v) { return static_cast<int64_t>(v); }, c->ints, what);
+      s = decode_ints<int32_t>(t, count, t.int32_data(), c->ints, what);
       break;
     default:
       return error(ErrorCode::kUnsupported,

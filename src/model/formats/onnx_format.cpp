@@ -282,6 +282,7 @@ class OnnxLowering {
       return unsupported(at + " needs constant float weights {out, in, k, k}");
     }
     const OnnxConstant& w = *c[1];
+    if (onnx_int_attribute(node, "group", 1) != 1) return lower_unshuffle_conv(node, at, x, c);
     const int64_t out = w.dims[0], in = w.dims[1], k = w.dims[2];
     if (k != w.dims[3] || k % 2 == 0 || out < 1 || in < 1) {
       return unsupported(at + " has weights " + shape_to_string(w.dims) +
@@ -320,6 +321,44 @@ class OnnxLowering {
       layer.bias = Tensor({out}, c[2]->floats);
     }
     return emit(node, at, std::move(layer), {x.shape[0], out, x.shape[2], x.shape[3]});
+  }
+
+  // A grouped convolution whose kernel is a one-hot f x f block, applied with
+  // stride f, only moves pixels: it is PyTorch's pixel_unshuffle by f (this
+  // project's own exporter writes it so, as it keeps H and W dynamic).
+  Status lower_unshuffle_conv(const onnx::NodeProto& node, const std::string& at,
+                              const DataValue& x, const std::vector<OnnxConstantPtr>& c) {
+    const OnnxConstant& w = *c[1];
+    const int64_t channels = x.shape.size() == 4 ? x.shape[1] : 0;
+    const int64_t f = w.dims[2];
+    const int64_t blocks = f * f;
+    const std::vector<int64_t> pads = onnx_ints_attribute(node, "pads");
+    bool moves_pixels = onnx_int_attribute(node, "group", 1) == channels && f >= 2 &&
+                        f <= kMaxFactor &&
+                        w.dims == std::vector<int64_t>{channels * blocks, 1, f, f} &&
+                        onnx_ints_attribute(node, "strides") == std::vector<int64_t>{f, f} &&
+                        (pads.empty() || pads == std::vector<int64_t>(4, 0)) &&
+                        attribute_string(node, "auto_pad", "NOTSET") == "NOTSET" &&
+                        x.shape[2] % f == 0 && x.shape[3] % f == 0;
+    for (size_t i = 0; moves_pixels && i < w.floats.size(); ++i) {
+      // Output channel (c, k) takes pixel k of its block: weight [c * blocks + k][0][k].
+      moves_pixels = w.floats[i] == ((i / blocks) % blocks == i % blocks ? 1.0f : 0.0f);
+    }
+    if (moves_pixels && c.size() > 2 && c[2]) {
+      moves_pixels = c[2]->is_float && std::all_of(c[2]->floats.begin(), c[2]->floats.end(),
+                                                   [](float b) { return b == 0.0f; });
+    }
+    if (!moves_pixels) {
+      return unsupported(at +
+                         ": grouped or strided convolutions are supported only as a "
+                         "pixel unshuffle (one-hot kernel, stride = kernel)");
+    }
+    Layer layer;
+    layer.kind = LayerKind::kPixelUnshuffle;
+    layer.inputs = {x.layer};
+    layer.factor = static_cast<int>(f);
+    return emit(node, at, std::move(layer),
+                {x.shape[0], channels * blocks, x.shape[2] / f, x.shape[3] / f});
   }
 
   Status lower_activation(const onnx::NodeProto& node, const std::string& at, const DataValue& x,

@@ -1,0 +1,217 @@
+#include "model/formats/onnx_format.hpp"
+
+#include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
+
+#include <algorithm>
+#include <functional>
+
+#include "support/graph_format_fixtures.hpp"
+
+namespace resr {
+namespace {
+
+using testing::read_graph_fixture;
+
+void expect_error(const Result<LoadedWeights>& r, ErrorCode code,
+                  std::initializer_list<const char*> parts) {
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), code) << r.status().message();
+  for (const char* part : parts) {
+    EXPECT_NE(r.status().message().find(part), std::string::npos)
+        << "'" << part << "' not in: " << r.status().message();
+  }
+}
+
+Result<LoadedWeights> load(const std::vector<uint8_t>& bytes) {
+  return load_onnx(bytes, "model.onnx");
+}
+
+class OnnxFixtureTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(OnnxFixtureTest, LoadsTheTorchWeightsUnderBasicsrNames) {
+  const std::vector<uint8_t> bytes = read_graph_fixture(GetParam());
+  ASSERT_TRUE(looks_like_onnx(bytes));
+  auto weights = load(bytes);
+  ASSERT_TRUE(weights.is_ok()) << weights.status().message();
+  testing::expect_graph_fixture_weights(GetParam(), *weights);
+}
+
+INSTANTIATE_TEST_SUITE_P(GraphFormats, OnnxFixtureTest,
+                         ::testing::ValuesIn(testing::graph_fixtures_of_format("onnx")),
+                         [](const auto& info) { return testing::fixture_test_name(info.param); });
+
+TEST(OnnxFormat, LooksLikeOnnxOnlyForOnnx) {
+  const std::string text = "7767517\n";
+  EXPECT_FALSE(looks_like_onnx(std::vector<uint8_t>(text.begin(), text.end())));
+  EXPECT_FALSE(looks_like_onnx(std::vector<uint8_t>{0x08}));
+  EXPECT_FALSE(looks_like_onnx(std::vector<uint8_t>{'P', 'K', 3, 4}));
+}
+
+TEST(OnnxFormat, GarbageIsNotAnOnnxFile) {
+  const std::string junk = "\x08\x07this is not a protobuf \xff\xff\xff\xff\xff\xff\xff\xff\xff";
+  expect_error(load(std::vector<uint8_t>(junk.begin(), junk.end())), ErrorCode::kInvalidModel,
+               {"model.onnx", "not a valid ONNX file"});
+  const std::vector<uint8_t> whole = read_graph_fixture("srvgg_relu_x2_opset9.onnx");
+  const std::vector<uint8_t> half(whole.begin(), whole.begin() + whole.size() / 2);
+  auto r = load(half);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kInvalidModel) << r.status().message();
+}
+
+// Each damage below is made to a good fixture through the protobuf API, so
+// only that damage can fail it.
+class OnnxDamagedModelTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::vector<uint8_t> bytes = read_graph_fixture("rrdb_x4_opset11.onnx");
+    ASSERT_TRUE(model_.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())));
+  }
+
+  Result<LoadedWeights> load_model() {
+    std::string bytes;
+    EXPECT_TRUE(model_.SerializeToString(&bytes));
+    return load(std::vector<uint8_t>(bytes.begin(), bytes.end()));
+  }
+
+  onnx::GraphProto& graph() { return *model_.mutable_graph(); }
+
+  onnx::NodeProto& first_node(const std::string& op) {
+    for (onnx::NodeProto& n : *graph().mutable_node()) {
+      if (n.op_type() == op) return n;
+    }
+    ADD_FAILURE() << "no " << op << " node";
+    return *graph().mutable_node(0);
+  }
+
+  onnx::TensorProto& initializer(const std::string& name) {
+    for (onnx::TensorProto& t : *graph().mutable_initializer()) {
+      if (t.name() == name) return t;
+    }
+    ADD_FAILURE() << "no initializer " << name;
+    return *graph().mutable_initializer(0);
+  }
+
+  onnx::ModelProto model_;
+};
+
+TEST_F(OnnxDamagedModelTest, TheUndamagedModelLoads) {
+  auto r = load_model();
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+}
+
+TEST_F(OnnxDamagedModelTest, UnsupportedOperator) {
+  first_node("LeakyRelu").set_op_type("Softmax");
+  expect_error(load_model(), ErrorCode::kUnsupported,
+               {"ONNX model 'model.onnx'", "(Softmax) is not a supported operator",
+                "only Conv, LeakyRelu, PRelu, Relu, Add, Mul, Concat, Resize/Upsample (nearest)"});
+}
+
+TEST_F(OnnxDamagedModelTest, InitializerDimsThatDoNotMatchItsData) {
+  initializer("conv_first.weight").set_dims(3, 4);  // [4, 3, 3, 4]: 144 values, 108 stored
+  expect_error(
+      load_model(), ErrorCode::kInvalidModel,
+      {"initializer 'conv_first.weight'", "dims [4, 3, 3, 4] need 576 bytes", "holds 432"});
+}
+
+TEST_F(OnnxDamagedModelTest, TypedInitializerDataThatDoesNotMatchItsDims) {
+  onnx::TensorProto& bias = initializer("conv_first.bias");
+  bias.clear_raw_data();
+  bias.add_float_data(1.0f);
+  expect_error(load_model(), ErrorCode::kInvalidModel,
+               {"initializer 'conv_first.bias'", "dims [4] need 4 values, but it holds 1"});
+}
+
+TEST_F(OnnxDamagedModelTest, NegativeAndHugeDims) {
+  initializer("conv_first.bias").set_dims(0, -4);
+  expect_error(load_model(), ErrorCode::kInvalidModel, {"are negative or larger"});
+  initializer("conv_first.bias").set_dims(0, int64_t{1} << 40);
+  expect_error(load_model(), ErrorCode::kInvalidModel, {"are negative or larger"});
+}
+
+TEST_F(OnnxDamagedModelTest, WeightsInAnExternalFile) {
+  initializer("conv_last.weight").set_data_location(onnx::TensorProto::EXTERNAL);
+  expect_error(load_model(), ErrorCode::kUnsupported,
+               {"'conv_last.weight' keeps its data in an external file"});
+}
+
+TEST_F(OnnxDamagedModelTest, NodesOutOfOrder) {
+  auto* nodes = graph().mutable_node();
+  std::reverse(nodes->begin(), nodes->end());
+  expect_error(load_model(), ErrorCode::kInvalidModel, {"topological order"});
+}
+
+TEST_F(OnnxDamagedModelTest, BilinearUpsampling) {
+  for (onnx::AttributeProto& a : *first_node("Resize").mutable_attribute()) {
+    if (a.name() == "mode") a.set_s("linear");
+  }
+  expect_error(load_model(), ErrorCode::kUnsupported,
+               {"uses 'linear' interpolation; only nearest upsampling is supported"});
+}
+
+TEST_F(OnnxDamagedModelTest, NearestWithOtherPixelChoice) {
+  for (onnx::AttributeProto& a : *first_node("Resize").mutable_attribute()) {
+    if (a.name() == "nearest_mode") a.set_s("round_prefer_ceil");
+  }
+  expect_error(load_model(), ErrorCode::kUnsupported,
+               {"picks pixels differently from PyTorch's nearest upsampling"});
+}
+
+TEST_F(OnnxDamagedModelTest, StridedConvolution) {
+  onnx::NodeProto& conv = first_node("Conv");
+  for (onnx::AttributeProto& a : *conv.mutable_attribute()) {
+    if (a.name() == "strides") {
+      a.clear_ints();
+      a.add_ints(2);
+      a.add_ints(2);
+    }
+  }
+  expect_error(load_model(), ErrorCode::kUnsupported, {"stride 1"});
+}
+
+TEST_F(OnnxDamagedModelTest, ResidualScaleThatIsNotRealEsrgans) {
+  // The first Mul's constant is RDB 1's 0.2.
+  const std::string scale = first_node("Mul").input(1);
+  for (onnx::NodeProto& n : *graph().mutable_node()) {
+    if (n.op_type() == "Constant" && n.output(0) == scale) {
+      onnx::TensorProto& t = *n.mutable_attribute(0)->mutable_t();
+      const float v = 0.5f;
+      t.set_raw_data(std::string(reinterpret_cast<const char*>(&v), 4));
+    }
+  }
+  expect_error(load_model(), ErrorCode::kUnsupported,
+               {"looks like RRDBNet (1 blocks, 4 features, growth 2, x4) but is not one",
+                "a sum 0.5 * a + 1 * b", "residual scaling"});
+}
+
+TEST_F(OnnxDamagedModelTest, SecondOutput) {
+  *graph().add_output() = graph().output(0);
+  expect_error(load_model(), ErrorCode::kUnsupported, {"has 2 outputs"});
+}
+
+TEST_F(OnnxDamagedModelTest, AncientOpset) {
+  model_.mutable_opset_import(0)->set_version(6);
+  expect_error(load_model(), ErrorCode::kUnsupported, {"opset 6", "opset 7 or later"});
+}
+
+TEST_F(OnnxDamagedModelTest, GrayscaleInput) {
+  auto* dims = graph().mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape();
+  dims->mutable_dim(1)->set_dim_value(1);
+  expect_error(load_model(), ErrorCode::kUnsupported, {"has 1 channels", "RGB"});
+}
+
+TEST_F(OnnxDamagedModelTest, ConvolutionThatDoesNotContribute) {
+  // A copy of conv_last reading conv_hr's output, but not feeding the output.
+  onnx::NodeProto extra;
+  for (const onnx::NodeProto& n : graph().node()) {
+    if (n.op_type() == "Conv") extra = n;
+  }
+  extra.set_name("dangling");
+  extra.set_output(0, "dangling_out");
+  *graph().add_node() = extra;
+  expect_error(load_model(), ErrorCode::kInvalidModel,
+               {"node 'dangling' (Conv) does not contribute to the output"});
+}
+
+}  // namespace
+}  // namespace resr
