@@ -82,6 +82,11 @@ struct StripProducer {
     furthest_request = std::max(furthest_request, r.top);
     const int bottom = r.top + r.height;
     while ((strips.empty() || strips.back().y_end < bottom) && !upscaler.finished()) {
+      // Release before computing, so at most one strip more than needed exists.
+      while (!strips.empty() && strips.front().y_end <= furthest_request - keep_rows) {
+        upscaler.recycle(std::move(strips.front()));
+        strips.pop_front();
+      }
       RegionRows rows(input, info);
       Result<OutputStrip> strip = upscaler.next_strip(rows);
       if (!strip.is_ok()) {
@@ -89,9 +94,6 @@ struct StripProducer {
         return false;
       }
       strips.push_back(std::move(strip).value());
-      while (strips.size() > 1 && strips.front().y_end <= furthest_request - keep_rows) {
-        strips.pop_front();
-      }
     }
     if (strips.empty() || r.top < strips.front().y_begin || strips.back().y_end < bottom) {
       failure = error(ErrorCode::kInternal, "output rows " + std::to_string(r.top) + "-" +
@@ -284,12 +286,13 @@ Result<UpscaleReport> upscale_image(Session& session, InputImage input, const fs
       VipsImagePtr final_image,
       finish_metadata(sized.get(), info, static_cast<double>(report.width) / info.width));
 
-  // Requests reach back at most a couple of sink buffers (plus the resampling
-  // kernel), measured in native rows.
+  // libvips' disc sink fills one buffer of n_lines rows while it writes the
+  // previous one, so concurrent requests lie within n_lines of each other; add
+  // a request's height and the resampling kernel's reach, in native rows.
   int tile_w = 0, tile_h = 0, n_lines = 0;
   vips_get_tile_size(final_image.get(), &tile_w, &tile_h, &n_lines);
   const int ratio = (native_h + report.height - 1) / report.height;
-  producer.keep_rows = (2 * n_lines + 2 * tile_h) * ratio + 64;
+  producer.keep_rows = (n_lines + 2 * tile_h) * ratio + 64;
 
   const fs::path temp = output.parent_path() / ("." + output.filename().string() + "." +
                                                 std::to_string(getpid()) + ".partial");

@@ -51,8 +51,9 @@ Result<std::optional<OutputStrip>> StripAssembler::add_tile(const Tensor& produc
   }
   if (c == 0) {
     const Span s = strip_rows(next_row_);
-    strip_ = OutputStrip{s.begin, s.end, out_width_, channels_, bit_depth_, {}};
+    strip_ = OutputStrip{s.begin, s.end, out_width_, channels_, bit_depth_, std::move(spare_)};
     strip_.bytes.resize(static_cast<size_t>(s.size()) * strip_.row_bytes());
+    spare_.clear();
     const size_t band = static_cast<size_t>(channels_) * tile_h * column_ramp_.size();
     left_band_.resize(band);
     right_band_.resize(band);

@@ -43,6 +43,10 @@ class StripAssembler {
   // Output rows finished by tile row r.
   Span strip_rows(int r) const;
 
+  // Hands back a strip's storage for a later strip: strips are large and
+  // alike, and reusing one keeps the allocator from fragmenting.
+  void recycle(OutputStrip&& done) { spare_ = std::move(done.bytes); }
+
  private:
   // Routes one horizontally blended output row of the current tile row: to the
   // strip, blended with the band carried from the row above, or into the carry.
@@ -59,6 +63,7 @@ class StripAssembler {
   int next_col_ = 0;
   int next_row_ = 0;
   OutputStrip strip_;
+  std::vector<uint8_t> spare_;
   // The band below the current tile row (unweighted values of that row's tiles),
   // {channels, 2 * rows.blend * scale, out_width}. Rows of the band above are read
   // from the same cells before rows of the band below overwrite them: within a

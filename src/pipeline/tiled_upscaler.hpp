@@ -62,6 +62,8 @@ class TiledUpscaler {
   // Reads the input rows the next row of tiles needs, runs its tiles and returns
   // the output rows they finish.
   Result<OutputStrip> next_strip(RowSource& source);
+  // Returns a consumed strip's storage for reuse.
+  void recycle(OutputStrip&& done) { assembler_.recycle(std::move(done)); }
 
  private:
   int input_channels() const { return output_channels(); }
