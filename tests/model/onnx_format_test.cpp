@@ -213,5 +213,68 @@ TEST_F(OnnxDamagedModelTest, ConvolutionThatDoesNotContribute) {
                {"node 'dangling' (Conv) does not contribute to the output"});
 }
 
+onnx::TensorProto float_tensor(const std::string& name, std::vector<int64_t> dims,
+                               const std::vector<float>& values) {
+  onnx::TensorProto t;
+  t.set_name(name);
+  t.set_data_type(onnx::TensorProto::FLOAT);
+  for (int64_t d : dims) t.add_dims(d);
+  t.set_raw_data(std::string(reinterpret_cast<const char*>(values.data()), values.size() * 4));
+  return t;
+}
+
+// This project's exporter writes a pixel unshuffle as a grouped convolution
+// with a one-hot kernel and stride = kernel; it reads back unchanged.
+TEST(OnnxFormat, OneHotGroupedConvolutionIsAPixelUnshuffle) {
+  const std::vector<uint8_t> bytes = read_graph_fixture("rrdb_x2_spacetodepth.onnx");
+  auto reference = load(bytes);
+  ASSERT_TRUE(reference.is_ok()) << reference.status().message();
+  onnx::ModelProto model;
+  ASSERT_TRUE(model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())));
+  onnx::GraphProto& g = *model.mutable_graph();
+  onnx::NodeProto& unshuffle = *g.mutable_node(0);
+  ASSERT_EQ(unshuffle.op_type(), "SpaceToDepth");
+  unshuffle.set_op_type("Conv");
+  unshuffle.clear_attribute();
+  unshuffle.add_input("unshuffle.weight");
+  auto add_ints = [&](const std::string& name, std::vector<int64_t> v) {
+    onnx::AttributeProto* a = unshuffle.add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INTS);
+    for (int64_t x : v) a->add_ints(x);
+  };
+  add_ints("kernel_shape", {2, 2});
+  add_ints("strides", {2, 2});
+  onnx::AttributeProto* group = unshuffle.add_attribute();
+  group->set_name("group");
+  group->set_type(onnx::AttributeProto::INT);
+  group->set_i(3);
+  std::vector<float> one_hot(12 * 4, 0.0f);
+  for (int k = 0; k < 12; ++k) one_hot[k * 4 + k % 4] = 1.0f;
+  *g.add_initializer() = float_tensor("unshuffle.weight", {12, 1, 2, 2}, one_hot);
+  // The conv reads channel-major, so conv_first takes PyTorch's weights as they are.
+  for (onnx::TensorProto& t : *g.mutable_initializer()) {
+    if (t.name() == "conv_first.weight") {
+      t = float_tensor(t.name(), {4, 12, 3, 3}, reference->tensors.at("conv_first.weight").data);
+    }
+  }
+  std::string edited;
+  ASSERT_TRUE(model.SerializeToString(&edited));
+  auto weights = load(std::vector<uint8_t>(edited.begin(), edited.end()));
+  ASSERT_TRUE(weights.is_ok()) << weights.status().message();
+  ASSERT_EQ(weights->tensors.size(), reference->tensors.size());
+  for (const auto& [name, t] : reference->tensors) {
+    EXPECT_EQ(weights->tensors.at(name).data, t.data) << name;
+  }
+
+  one_hot[5] = 0.5f;  // no longer only moves pixels
+  for (onnx::TensorProto& t : *g.mutable_initializer()) {
+    if (t.name() == "unshuffle.weight") t = float_tensor(t.name(), {12, 1, 2, 2}, one_hot);
+  }
+  ASSERT_TRUE(model.SerializeToString(&edited));
+  expect_error(load(std::vector<uint8_t>(edited.begin(), edited.end())), ErrorCode::kUnsupported,
+               {"grouped or strided convolutions are supported only as a pixel unshuffle"});
+}
+
 }  // namespace
 }  // namespace resr
