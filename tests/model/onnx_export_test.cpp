@@ -12,6 +12,7 @@
 #include "backend/backend.hpp"
 #include "core/scratch_directory.hpp"
 #include "model/model.hpp"
+#include "model/zoo/model_directory.hpp"
 #include "support/run_binary.hpp"
 
 namespace resr {
@@ -119,6 +120,21 @@ INSTANTIATE_TEST_SUITE_P(TinyModels, OnnxExportTest,
                              if (!isalnum(static_cast<unsigned char>(c))) c = '_';
                            return n;
                          });
+
+TEST(OnnxExport, RealGeneralX4v3ThroughOnnxRuntimeMatchesOurCpuBackend) {
+  auto path = resolve_model_argument("realesr-general-x4v3", resolve_models_directory(""));
+  ASSERT_TRUE(path.is_ok()) << path.status().message();
+  auto model = load_model(*path);
+  ASSERT_TRUE(model.is_ok()) << model.status().message();
+  auto dir = ScratchDirectory::create("resr-onnx");
+  ASSERT_TRUE(export_onnx((*model)->graph, dir->path() / "general.onnx").is_ok());
+  Tensor input = Tensor::chw(3, 24, 20);
+  for (size_t i = 0; i < input.data.size(); ++i)
+    input.data[i] = 0.5f + 0.4f * std::sin(static_cast<float>(i) * 0.05f);
+  EXPECT_LE(max_abs_diff(run("cpu", (*model)->graph, input),
+                         run_onnx_runtime(dir->path() / "general.onnx", input, dir->path())),
+            1e-4f);
+}
 
 TEST(OnnxExport, StaticSizeAndBadOpsetAndUnwritablePath) {
   auto model = load_model(kGolden + "srvgg_prelu_x4.pth");
