@@ -213,6 +213,36 @@ TEST_F(OnnxDamagedModelTest, ConvolutionThatDoesNotContribute) {
                {"node 'dangling' (Conv) does not contribute to the output"});
 }
 
+TEST_F(OnnxDamagedModelTest, ConstantFoldingThatExplodes) {
+  // Concat(x, x) 30 times would fold 2^30 values out of a few hundred bytes.
+  onnx::NodeProto seed;
+  seed.set_op_type("Constant");
+  seed.add_output("c0");
+  onnx::AttributeProto* value = seed.add_attribute();
+  value->set_name("value_ints");
+  value->set_type(onnx::AttributeProto::INTS);
+  value->add_ints(1);
+  std::vector<onnx::NodeProto> nodes = {seed};
+  for (int i = 1; i <= 30; ++i) {
+    onnx::NodeProto concat;
+    concat.set_op_type("Concat");
+    concat.set_name("double" + std::to_string(i));
+    concat.add_input("c" + std::to_string(i - 1));
+    concat.add_input("c" + std::to_string(i - 1));
+    concat.add_output("c" + std::to_string(i));
+    onnx::AttributeProto* axis = concat.add_attribute();
+    axis->set_name("axis");
+    axis->set_type(onnx::AttributeProto::INT);
+    axis->set_i(0);
+    nodes.push_back(concat);
+  }
+  for (const onnx::NodeProto& n : graph().node()) nodes.push_back(n);
+  graph().clear_node();
+  for (const onnx::NodeProto& n : nodes) *graph().add_node() = n;
+  expect_error(load_model(), ErrorCode::kUnsupported,
+               {"node 'double22' (Concat)", "constant values at load time"});
+}
+
 onnx::TensorProto float_tensor(const std::string& name, std::vector<int64_t> dims,
                                const std::vector<float>& values) {
   onnx::TensorProto t;

@@ -33,6 +33,9 @@ constexpr int64_t kProbeWidth = 160;
 constexpr int64_t kMaxSide = 1 << 20;
 constexpr int64_t kMaxDimension = int64_t{1} << 40;  // keeps shape arithmetic from overflowing
 constexpr int kMaxNodes = 1 << 20;
+// Shape arithmetic folds a few hundred values; this bounds the time and memory
+// a crafted chain of Concat/Unsqueeze nodes could make folding take.
+constexpr size_t kMaxFoldedValues = size_t{1} << 22;
 constexpr int64_t kMaxFactor = 16;
 
 struct DataValue {
@@ -214,6 +217,13 @@ class OnnxLowering {
       }
       RESR_ASSIGN_OR_RETURN(OnnxConstantPtr c,
                             evaluate_onnx_constant_op(node, constants, opset_, what_ + ", " + at));
+      const bool shared = std::find(constants.begin(), constants.end(), c) != constants.end();
+      folded_values_ += shared ? 0 : c->size();
+      if (folded_values_ > kMaxFoldedValues) {
+        return unsupported(at + ": the graph computes more than " +
+                           std::to_string(kMaxFoldedValues) +
+                           " constant values at load time; only shape arithmetic is folded");
+      }
       return define(node, c);
     }
     if (op == "Reshape" || op == "Transpose" || op == "Unsqueeze" || op == "Squeeze") {
@@ -632,6 +642,7 @@ class OnnxLowering {
   std::unordered_map<std::string, const onnx::TensorProto*> initializers_;
   std::unordered_map<std::string, Value> values_;
   LayerGraph layers_;
+  size_t folded_values_ = 0;
 };
 
 }  // namespace
