@@ -7,6 +7,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -320,7 +321,7 @@ class Lowering {
     if (resize_ && resize_->top == outputs[0]) {
       return error(ErrorCode::kUnsupported,
                    what_ + " ends with " + resize_->source + ", a resize by " +
-                       std::to_string(resize_->factor).substr(0, 6) +
+                       std::to_string(resize_->factor).substr(0, 4) +
                        " after the network, which this loader does not run: load the .param "
                        "of the network without it (for realesr-animevideov3-x2/x3 that is "
                        "the -x4 file, with the same .bin) and ask for the output scale you want");
@@ -589,11 +590,10 @@ class Lowering {
       return unsupported(l, "resizes to a fixed or borrowed size; a scale factor was expected");
     }
     constexpr int64_t kNearest = 1;
-    const int factor = static_cast<int>(scale_h);
-    if (type == kNearest && scale_h == scale_w && factor >= 1 && factor <= 16 &&
-        static_cast<float>(factor) == scale_h) {
+    if (type == kNearest && scale_h == scale_w && scale_h >= 1.0f && scale_h <= 16.0f &&
+        scale_h == std::floor(scale_h)) {
       layer.kind = LayerKind::kUpsampleNearest;
-      layer.factor = factor;
+      layer.factor = static_cast<int>(scale_h);
       return emit(l, std::move(layer));
     }
     if (resize_ || scale_h != scale_w) {
