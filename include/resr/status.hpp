@@ -56,10 +56,9 @@ class Result {
   // Implicit from anything a T can be made of, so `return std::nullopt;` works
   // for Result<std::optional<X>> and `return derived_ptr;` for base pointers.
   template <typename U = T>
-    requires(std::is_constructible_v<T, U &&> &&
-             !std::is_same_v<std::remove_cvref_t<U>, Status> &&
-             !std::is_same_v<std::remove_cvref_t<U>, Result>)
-  Result(U&& value) : v_(std::in_place_type<T>, std::forward<U>(value)) {}  // NOLINT: implicit
+  requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::remove_cvref_t<U>, Status> &&
+           !std::is_same_v<std::remove_cvref_t<U>, Result>) Result(U&& value)
+      : v_(std::in_place_type<T>, std::forward<U>(value)) {}  // NOLINT: implicit
   Result(Status status) : v_(std::move(status)) {
     if (std::get<Status>(v_).is_ok()) std::abort();  // a Result error must be an error
   }
@@ -86,9 +85,9 @@ inline Status error(ErrorCode code, std::string message) { return {code, std::mo
 #define RESR_CONCAT(a, b) RESR_CONCAT_INNER(a, b)
 
 // Returns the Status from the enclosing function when it is an error.
-#define RESR_RETURN_IF_ERROR(expr)            \
-  do {                                        \
-    ::resr::Status resr_status_ = (expr);     \
+#define RESR_RETURN_IF_ERROR(expr)                  \
+  do {                                              \
+    ::resr::Status resr_status_ = (expr);           \
     if (!resr_status_.is_ok()) return resr_status_; \
   } while (0)
 

@@ -17,8 +17,9 @@ int Graph::add_conv(std::vector<int> inputs, ConvLayer layer) {
   int in_ch = 0;
   for (int i : inputs) in_ch += nodes.at(i).channels;
   // Arch builders check shapes before they get here; a mismatch is a bug.
-  if (in_ch != layer.in_channels) throw std::logic_error("conv " + layer.name + ": channel mismatch");
-  Node n{OpKind::kConv, std::move(inputs), static_cast<int>(convs.size()), 1, 1, 1,
+  if (in_ch != layer.in_channels)
+    throw std::logic_error("conv " + layer.name + ": channel mismatch");
+  Node n{OpKind::kConv,     std::move(inputs), static_cast<int>(convs.size()), 1, 1, 1,
          layer.out_channels};
   convs.push_back(std::move(layer));
   return push(*this, std::move(n));
@@ -34,12 +35,22 @@ int Graph::add_upsample_nearest(int in, int factor) {
 }
 
 int Graph::add_pixel_shuffle(int in, int factor) {
-  return push(*this, Node{OpKind::kPixelShuffle, {in}, -1, 1, 1, factor,
+  return push(*this, Node{OpKind::kPixelShuffle,
+                          {in},
+                          -1,
+                          1,
+                          1,
+                          factor,
                           nodes.at(in).channels / (factor * factor)});
 }
 
 int Graph::add_pixel_unshuffle(int in, int factor) {
-  return push(*this, Node{OpKind::kPixelUnshuffle, {in}, -1, 1, 1, factor,
+  return push(*this, Node{OpKind::kPixelUnshuffle,
+                          {in},
+                          -1,
+                          1,
+                          1,
+                          factor,
                           nodes.at(in).channels * factor * factor});
 }
 
@@ -60,14 +71,19 @@ double Graph::flops_per_input_pixel() const {
     if (!n.inputs.empty()) area[i] = area[n.inputs[0]];
     switch (n.kind) {
       case OpKind::kUpsampleNearest:
-      case OpKind::kPixelShuffle: area[i] *= n.factor * n.factor; break;
-      case OpKind::kPixelUnshuffle: area[i] /= n.factor * n.factor; break;
+      case OpKind::kPixelShuffle:
+        area[i] *= n.factor * n.factor;
+        break;
+      case OpKind::kPixelUnshuffle:
+        area[i] /= n.factor * n.factor;
+        break;
       case OpKind::kConv: {
         const ConvLayer& c = convs[n.conv];
         flops += 2.0 * c.in_channels * c.out_channels * c.kernel * c.kernel * area[i];
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   return flops;

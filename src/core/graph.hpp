@@ -18,7 +18,7 @@ struct ConvLayer {
   std::string name;  // basicsr parameter prefix, e.g. "body.0.rdb1.conv1"
   int in_channels = 0;
   int out_channels = 0;
-  int kernel = 3;  // square kernel, stride 1, "same" zero padding of kernel / 2
+  int kernel = 3;             // square kernel, stride 1, "same" zero padding of kernel / 2
   std::vector<float> weight;  // {out, in, kernel, kernel}
   std::vector<float> bias;    // {out}; zeros when the file has none
   Activation activation = Activation::kNone;

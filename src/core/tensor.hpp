@@ -31,9 +31,7 @@ struct Tensor {
   int64_t height() const { return shape.at(1); }
   int64_t width() const { return shape.at(2); }
   float& at(int64_t c, int64_t y, int64_t x) { return data[(c * height() + y) * width() + x]; }
-  float at(int64_t c, int64_t y, int64_t x) const {
-    return data[(c * height() + y) * width() + x];
-  }
+  float at(int64_t c, int64_t y, int64_t x) const { return data[(c * height() + y) * width() + x]; }
 };
 
 // "[64, 3, 3, 3]", for error messages.
