@@ -1,5 +1,9 @@
 #include "backend/cpu/conv_primitive.hpp"
 
+#include <algorithm>
+
+#include "backend/cpu/omp_thread_scope.hpp"
+
 namespace resr::cpu {
 
 using dnnl::algorithm;
@@ -71,11 +75,20 @@ dnnl::prelu_forward::primitive_desc prelu_primitive_desc(const ConvConfig& confi
       dnnl::prelu_forward::desc(dnnl::prop_kind::forward_inference, data, slopes), attr, engine);
 }
 
-memory reorder_to(memory from, const memory::desc& to, const dnnl::engine& engine,
-                  dnnl::stream& stream) {
-  memory out(to, engine);
-  dnnl::reorder(from, out).execute(stream, from, out);
-  stream.wait();
+memory Relayout::operator()(memory from, const memory::desc& to) {
+  memory out(to, engine_);
+  const memory::desc from_desc = from.get_desc();
+  auto known = std::find_if(known_.begin(), known_.end(),
+                            [&](const Known& k) { return k.from == from_desc && k.to == to; });
+  if (known == known_.end()) {
+    known_.push_back({from_desc, to, dnnl::reorder(from, out)});
+    known = known_.end() - 1;
+  }
+  // Weights are small: one thread beats the cost of waking a team, which on a
+  // busy machine is a scheduling quantum per parallel region.
+  OmpThreadScope one_thread(1);
+  known->reorder.execute(stream_, from, out);
+  stream_.wait();
   return out;
 }
 

@@ -24,6 +24,8 @@ struct ConvConfig {
   Activation activation = Activation::kNone;
   float negative_slope = 0.0f;
   std::vector<float> residual_scales;  // one binary_add post-op each, after `scale *`
+
+  bool operator==(const ConvConfig&) const = default;
 };
 
 dnnl::memory::data_type dnnl_type(ElementType type);
@@ -45,8 +47,23 @@ std::vector<int> residual_post_op_indices(const ConvConfig& config);
 dnnl::prelu_forward::primitive_desc prelu_primitive_desc(const ConvConfig& config, int64_t height,
                                                          int64_t width, const dnnl::engine& engine);
 
-// A new memory holding `from` re-laid out as `to` (weights, slopes).
-dnnl::memory reorder_to(dnnl::memory from, const dnnl::memory::desc& to, const dnnl::engine& engine,
-                        dnnl::stream& stream);
+// Re-lays out weights and slopes into the layouts primitives pick, with one
+// reorder primitive per pair of layouts.
+class Relayout {
+ public:
+  explicit Relayout(const dnnl::engine& engine) : engine_(engine), stream_(engine) {}
+  // A new memory holding `from` laid out as `to`.
+  dnnl::memory operator()(dnnl::memory from, const dnnl::memory::desc& to);
+
+ private:
+  struct Known {
+    dnnl::memory::desc from;
+    dnnl::memory::desc to;
+    dnnl::reorder reorder;
+  };
+  dnnl::engine engine_;
+  dnnl::stream stream_;
+  std::vector<Known> known_;
+};
 
 }  // namespace resr::cpu

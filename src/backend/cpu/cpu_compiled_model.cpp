@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "backend/cpu/conv_primitive_cache.hpp"
 #include "backend/cpu/cpu_session.hpp"
 #include "backend/cpu/dnnl_errors.hpp"
 #include "backend/cpu/omp_thread_scope.hpp"
@@ -93,7 +94,8 @@ Result<std::shared_ptr<const CpuCompiledModel>> CpuCompiledModel::compile(
 
 Status CpuCompiledModel::pack_weights(const Graph& graph) {
   RESR_ASSIGN_OR_RETURN(std::vector<Extent> extents, node_extents(nodes_, nominal_input(nodes_)));
-  dnnl::stream stream(engine_);
+  ConvPrimitiveCache primitives(engine_);
+  Relayout relayout(engine_);
   conv_index_of_step_.assign(plan_.steps.size(), -1);
   for (size_t s = 0; s < plan_.steps.size(); ++s) {
     const Step& step = plan_.steps[s];
@@ -102,20 +104,19 @@ Status CpuCompiledModel::pack_weights(const Graph& graph) {
     PackedConv packed;
     packed.config = conv_config(plan_, step, layer, type_);
     const Extent e = extents[plan_.values[step.output].node];
-    const auto pd = conv_primitive_desc(packed.config, e.height, e.width, engine_);
+    const ConvPrimitiveCache::Entry& chosen = primitives.get(packed.config, e.height, e.width);
     const memory::desc oihw({layer.out_channels, layer.in_channels, layer.kernel, layer.kernel},
                             memory::data_type::f32, memory::format_tag::oihw);
     packed.weights =
-        reorder_to(plain_memory(oihw, layer.weight, engine_), pd.weights_desc(), engine_, stream);
+        relayout(plain_memory(oihw, layer.weight, engine_), chosen.conv_pd.weights_desc());
     packed.bias = plain_memory(
         memory::desc({layer.out_channels}, memory::data_type::f32, memory::format_tag::x),
         layer.bias, engine_);
-    if (packed.config.activation == Activation::kPRelu) {
-      const auto prelu = prelu_primitive_desc(packed.config, e.height, e.width, engine_);
+    if (chosen.prelu_pd) {
       const memory::desc plain({1, layer.out_channels, 1, 1}, memory::data_type::f32,
                                memory::format_tag::nchw);
-      packed.prelu_slopes = reorder_to(plain_memory(plain, layer.prelu_slopes, engine_),
-                                       prelu.weights_desc(), engine_, stream);
+      packed.prelu_slopes = relayout(plain_memory(plain, layer.prelu_slopes, engine_),
+                                     chosen.prelu_pd->weights_desc());
     }
     conv_index_of_step_[s] = static_cast<int>(convs_.size());
     convs_.push_back(std::move(packed));

@@ -59,8 +59,7 @@ Status ShapeProgram::plan_memory(int64_t height, int64_t width) {
 
 Status ShapeProgram::create_primitives() {
   const ExecutionPlan& plan = model_.plan();
-  const dnnl::engine& engine = model_.engine();
-  dnnl::stream stream(engine);
+  Relayout relayout(model_.engine());
   size_t scratchpad = 0;
   convs_.resize(plan.steps.size());
   for (size_t s = 0; s < plan.steps.size(); ++s) {
@@ -69,20 +68,17 @@ Status ShapeProgram::create_primitives() {
     const PackedConv& packed = model_.conv_of_step(s);
     const ActivationView& out = views_[step.output];
     ConvExecution c;
-    c.pd = conv_primitive_desc(packed.config, out.height, out.width, engine);
-    c.weights = c.pd.weights_desc() == packed.weights.get_desc()
+    c.primitives = &primitives_.get(packed.config, out.height, out.width);
+    const auto& conv_pd = c.primitives->conv_pd;
+    c.weights = conv_pd.weights_desc() == packed.weights.get_desc()
                     ? packed.weights
-                    : reorder_to(packed.weights, c.pd.weights_desc(), engine, stream);
-    c.conv = dnnl::convolution_forward(c.pd);
-    scratchpad = std::max(scratchpad, c.pd.scratchpad_desc().get_size());
-    if (packed.prelu_slopes) {
-      c.prelu_pd = prelu_primitive_desc(packed.config, out.height, out.width, engine);
-      c.prelu_slopes =
-          c.prelu_pd->weights_desc() == packed.prelu_slopes.get_desc()
-              ? packed.prelu_slopes
-              : reorder_to(packed.prelu_slopes, c.prelu_pd->weights_desc(), engine, stream);
-      c.prelu = dnnl::prelu_forward(*c.prelu_pd);
-      scratchpad = std::max(scratchpad, c.prelu_pd->scratchpad_desc().get_size());
+                    : relayout(packed.weights, conv_pd.weights_desc());
+    scratchpad = std::max(scratchpad, conv_pd.scratchpad_desc().get_size());
+    if (const auto& prelu_pd = c.primitives->prelu_pd) {
+      c.prelu_slopes = prelu_pd->weights_desc() == packed.prelu_slopes.get_desc()
+                           ? packed.prelu_slopes
+                           : relayout(packed.prelu_slopes, prelu_pd->weights_desc());
+      scratchpad = std::max(scratchpad, prelu_pd->scratchpad_desc().get_size());
     }
     convs_[s] = std::move(c);
   }
@@ -109,24 +105,25 @@ void ShapeProgram::bind(char* arena) {
     const Step& step = plan.steps[s];
     const PackedConv& packed = model_.conv_of_step(s);
     ConvExecution& c = *convs_[s];
-    dnnl::memory dst(c.pd.dst_desc(), engine, views_[step.output].data);
-    c.args = {{DNNL_ARG_SRC, dnnl::memory(c.pd.src_desc(), engine, conv_source(step).data)},
+    const auto& pd = c.primitives->conv_pd;
+    dnnl::memory dst(pd.dst_desc(), engine, views_[step.output].data);
+    c.args = {{DNNL_ARG_SRC, dnnl::memory(pd.src_desc(), engine, conv_source(step).data)},
               {DNNL_ARG_WEIGHTS, c.weights},
               {DNNL_ARG_BIAS, packed.bias},
               {DNNL_ARG_DST, dst},
-              {DNNL_ARG_SCRATCHPAD, dnnl::memory(c.pd.scratchpad_desc(), engine, scratchpad)}};
+              {DNNL_ARG_SCRATCHPAD, dnnl::memory(pd.scratchpad_desc(), engine, scratchpad)}};
     const std::vector<int> post_ops = residual_post_op_indices(packed.config);
     for (size_t k = 0; k < post_ops.size(); ++k) {
       const ActivationView& other = views_[step.fused_adds[k].other];
       c.args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(post_ops[k]) | DNNL_ARG_SRC_1] =
           dnnl::memory(activation_desc(other), engine, other.data);
     }
-    if (c.prelu_pd) {
+    if (const auto& prelu_pd = c.primitives->prelu_pd) {
       c.prelu_args = {
           {DNNL_ARG_SRC, dst},
           {DNNL_ARG_DST, dst},
           {DNNL_ARG_WEIGHTS, c.prelu_slopes},
-          {DNNL_ARG_SCRATCHPAD, dnnl::memory(c.prelu_pd->scratchpad_desc(), engine, scratchpad)}};
+          {DNNL_ARG_SCRATCHPAD, dnnl::memory(prelu_pd->scratchpad_desc(), engine, scratchpad)}};
     }
   }
 }
@@ -154,8 +151,8 @@ Result<Tensor> ShapeProgram::run(const Tensor& input, dnnl::stream& stream) cons
       }
       case StepKind::kConv: {
         const ConvExecution& c = *convs_[s];
-        c.conv.execute(stream, c.args);
-        if (c.prelu_pd) c.prelu.execute(stream, c.prelu_args);
+        c.primitives->conv.execute(stream, c.args);
+        if (c.primitives->prelu_pd) c.primitives->prelu.execute(stream, c.prelu_args);
         stream.wait();
         break;
       }

@@ -5,11 +5,11 @@
 
 #include <memory>
 #include <oneapi/dnnl/dnnl.hpp>
-#include <optional>
 #include <unordered_map>
 #include <vector>
 
 #include "backend/cpu/activation_view.hpp"
+#include "backend/cpu/conv_primitive_cache.hpp"
 #include "backend/cpu/cpu_compiled_model.hpp"
 #include "core/tensor.hpp"
 
@@ -31,22 +31,23 @@ class ShapeProgram {
 
  private:
   struct ConvExecution {
-    dnnl::convolution_forward::primitive_desc pd;
-    dnnl::convolution_forward conv;
-    dnnl::memory weights;  // the packed weights, or a copy re-laid out for this size
-    std::unordered_map<int, dnnl::memory> args;
-    std::optional<dnnl::prelu_forward::primitive_desc> prelu_pd;
-    dnnl::prelu_forward prelu;
+    const ConvPrimitiveCache::Entry* primitives = nullptr;
+    // The packed weights and slopes, or copies re-laid out if this size's
+    // primitive picked other layouts.
+    dnnl::memory weights;
     dnnl::memory prelu_slopes;
+    std::unordered_map<int, dnnl::memory> args;
     std::unordered_map<int, dnnl::memory> prelu_args;
   };
 
-  explicit ShapeProgram(const CpuCompiledModel& model) : model_(model) {}
+  explicit ShapeProgram(const CpuCompiledModel& model)
+      : model_(model), primitives_(model.engine()) {}
   Status plan_memory(int64_t height, int64_t width);
   Status create_primitives();
   ActivationView conv_source(const Step& step) const;
 
   const CpuCompiledModel& model_;
+  ConvPrimitiveCache primitives_;
   std::vector<ActivationView> views_;                // per plan value; data set by bind()
   std::vector<size_t> offsets_;                      // per plan value: byte offset in the arena
   std::vector<std::optional<ConvExecution>> convs_;  // per plan step
