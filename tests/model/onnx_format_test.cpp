@@ -4,6 +4,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 
 #include "support/graph_format_fixtures.hpp"
@@ -211,6 +212,33 @@ TEST_F(OnnxDamagedModelTest, ConvolutionThatDoesNotContribute) {
   *graph().add_node() = extra;
   expect_error(load_model(), ErrorCode::kInvalidModel,
                {"node 'dangling' (Conv) does not contribute to the output"});
+}
+
+TEST_F(OnnxDamagedModelTest, TypedFieldsReadLikeRawData) {
+  auto reference = load_model();
+  ASSERT_TRUE(reference.is_ok());
+  // conv_first.weight as float_data; conv_last.weight as float16 in int32_data.
+  const std::vector<float>& first = reference->tensors.at("conv_first.weight").data;
+  onnx::TensorProto& w = initializer("conv_first.weight");
+  w.clear_raw_data();
+  for (float v : first) w.add_float_data(v);
+  const std::vector<float>& last = reference->tensors.at("conv_last.weight").data;
+  onnx::TensorProto& h = initializer("conv_last.weight");
+  h.clear_raw_data();
+  h.set_data_type(onnx::TensorProto::FLOAT16);
+  std::vector<float> rounded;
+  for (float v : last) {
+    const _Float16 half = static_cast<_Float16>(v);
+    uint16_t bits;
+    std::memcpy(&bits, &half, 2);
+    h.add_int32_data(bits);
+    rounded.push_back(static_cast<float>(half));
+  }
+  auto weights = load_model();
+  ASSERT_TRUE(weights.is_ok()) << weights.status().message();
+  EXPECT_EQ(weights->tensors.at("conv_first.weight").data, first);
+  EXPECT_EQ(weights->tensors.at("conv_last.weight").data, rounded);
+  EXPECT_NE(rounded, last);
 }
 
 TEST_F(OnnxDamagedModelTest, ConstantFoldingThatExplodes) {
