@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "backend/backend.hpp"
@@ -109,25 +110,20 @@ ImageOutcome upscale_one(const UpscaleJob& job, const UpscaleArgs& args, Session
     outcome.skipped = true;
     return outcome;
   }
-  fs::create_directories(outcome.output.parent_path().empty() ? "." : outcome.output.parent_path(),
-                         ec);
-  // Written under a temporary name and renamed, so an output file that exists
-  // is always complete (a stopped folder run resumes by skipping them).
-  const fs::path partial =
-      outcome.output.parent_path() /
-      ("." + outcome.output.stem().string() + ".partial" + outcome.output.extension().string());
-  auto report = upscale_image(session, std::move(image).value(), partial,
-                              OutputOptions{format, args.quality}, options);
-  if (!report.is_ok()) {
-    fs::remove(partial, ec);
-    outcome.status = report.status();
+  const fs::path folder =
+      outcome.output.parent_path().empty() ? fs::path(".") : outcome.output.parent_path();
+  if (!fs::create_directories(folder, ec) && ec) {
+    outcome.status =
+        error(ErrorCode::kIoError, "cannot create the output folder '" + folder.string() +
+                                       "' for " + outcome.output.string() + ": " + ec.message());
     return outcome;
   }
-  fs::rename(partial, outcome.output, ec);
-  if (ec) {
-    fs::remove(partial, ec);
-    outcome.status = error(ErrorCode::kIoError,
-                           "cannot write '" + outcome.output.string() + "': " + ec.message());
+  // upscale_image writes beside the output and renames, so an output file
+  // that exists is always complete (a stopped folder run resumes by skipping it).
+  auto report = upscale_image(session, std::move(image).value(), outcome.output,
+                              OutputOptions{format, args.quality}, options);
+  if (!report.is_ok()) {
+    outcome.status = report.status();
     return outcome;
   }
   outcome.report = *report;
@@ -146,17 +142,17 @@ std::shared_ptr<UpscaleArgs> add_upscale_options(CLI::App& app) {
                  "final scale (any value > 0; Lanczos after the model; default: the model's)")
       ->check(CLI::PositiveNumber);
   app.add_option("-t,--tile", a->tile, "tile size in input pixels (0 = auto from --max-memory)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, std::numeric_limits<int>::max()));
   app.add_option("--tile-pad", a->tile_pad, "context pixels around each tile")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, std::numeric_limits<int>::max()));
   app.add_option("--max-memory", a->max_memory, "memory budget that sizes auto tiles")
       ->capture_default_str();
   app.add_option("-g,--gpu-id", a->gpu_id, "GPU to use (-1 = CPU; this build has no GPU backend)");
   app.add_option("--backend", a->backend, "execution backend: cpu or reference")
       ->capture_default_str();
   app.add_option("-j,--threads", a->threads, "threads (0 = all cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, std::numeric_limits<int>::max()));
   app.add_option("--alpha", a->alpha, "how to upscale an alpha channel")
       ->check(CLI::IsMember({"model", "bicubic"}))
       ->capture_default_str();
