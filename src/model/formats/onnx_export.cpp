@@ -13,12 +13,7 @@ class OnnxWriter {
  public:
   explicit OnnxWriter(onnx::GraphProto* graph) : g_(graph) {}
 
-  static std::string value(int node) {
-    if (node == 0) return "input";
-    std::string name = "v";  // built in two steps: GCC 12 warns falsely on "v" + to_string
-    name += std::to_string(node);
-    return name;
-  }
+  static std::string value(int node) { return node == 0 ? "input" : "v" + std::to_string(node); }
 
   std::string initializer(const std::string& name, const std::vector<int64_t>& dims,
                           const std::vector<float>& data) {
