@@ -128,7 +128,9 @@ TEST_F(ImageUpscalerTest, PaletteAndOneBitImagesExpand) {
       for (int x = 0; x < 24; ++x) {
         const int index = (x >= 12) + 2 * (y >= 8);
         for (int c = 0; c < 3; ++c) ASSERT_EQ(p.at(x, y, c), colours[index][c]);
-        if (trns) ASSERT_EQ(p.at(x, y, 3), index == 3 ? 0 : 255);
+        if (trns) {
+          ASSERT_EQ(p.at(x, y, 3), index == 3 ? 0 : 255);
+        }
       }
   }
   auto r = upscale_file(*nearest2.session, 2, fixture("bilevel.png"), dir / "bits.png");
