@@ -251,15 +251,13 @@ TEST_F(OnnxDamagedModelTest, ConstantFoldingThatExplodes) {
   value->set_type(onnx::AttributeProto::INTS);
   value->add_ints(1);
   std::vector<onnx::NodeProto> nodes = {seed};
-  // Names built with std::string(...) += : GCC 12 misreports "literal" + std::string.
-  auto name = [](const char* prefix, int i) { return std::string(prefix) += std::to_string(i); };
   for (int i = 1; i <= 30; ++i) {
     onnx::NodeProto concat;
     concat.set_op_type("Concat");
-    concat.set_name(name("double", i));
-    concat.add_input(name("c", i - 1));
-    concat.add_input(name("c", i - 1));
-    concat.add_output(name("c", i));
+    concat.set_name("double" + std::to_string(i));
+    concat.add_input("c" + std::to_string(i - 1));
+    concat.add_input("c" + std::to_string(i - 1));
+    concat.add_output("c" + std::to_string(i));
     onnx::AttributeProto* axis = concat.add_attribute();
     axis->set_name("axis");
     axis->set_type(onnx::AttributeProto::INT);

@@ -138,18 +138,8 @@ class OnnxLowering {
   }
 
   std::string describe(const onnx::NodeProto& node, int index) const {
-    // Appended piecewise: GCC 12 misreports "literal" + std::string as overlapping memcpy.
-    std::string s = "node '";
-    if (node.name().empty()) {
-      s += '#';
-      s += std::to_string(index);
-    } else {
-      s += node.name();
-    }
-    s += "' (";
-    s += node.op_type();
-    s += ')';
-    return s;
+    const std::string name = node.name().empty() ? "#" + std::to_string(index) : node.name();
+    return "node '" + name + "' (" + node.op_type() + ")";
   }
 
   // The node's inputs; null for an absent optional input ("").
