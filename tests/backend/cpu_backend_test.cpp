@@ -204,6 +204,13 @@ TEST(CpuBackend, SrvggVariantsMatchReference) {
       {{7, 5}});
 }
 
+TEST(CpuBackend, PreluWithOneSlopeMatchesReference) {
+  // Runs as a fused LeakyReLU post-op instead of a PReLU primitive.
+  Graph g = srvgg_graph({.feat = 32, .convs = 2}, 26);
+  for (ConvLayer& c : g.convs) std::fill(c.prelu_slopes.begin(), c.prelu_slopes.end(), -0.3f);
+  expect_matches_reference(g, {{9, 14}});
+}
+
 // Values read by convs in inconsistent orders, or twice by one conv, cannot
 // sit side by side in one buffer: those convs read a copy.
 Graph inconsistent_concat_graph(uint32_t seed) {
