@@ -208,11 +208,51 @@ int save(VipsImage* image, VipsTarget* target, const OutputOptions& options, int
   return -1;
 }
 
+// Pixels of the largest tile input (core plus context), clipped to the image.
+int64_t tile_input_pixels(int width, int height, int tile, int pad) {
+  if (tile <= 0) return static_cast<int64_t>(width) * height;
+  return static_cast<int64_t>(std::min(tile + 2 * pad, width)) * std::min(tile + 2 * pad, height);
+}
+
 }  // namespace
 
 int upscaled_side(int side, int model_scale, double outscale) {
   if (outscale <= 0) return side * model_scale;
   return std::max(1, static_cast<int>(std::lround(side * outscale)));
+}
+
+int64_t pipeline_buffer_bytes(int width, int height, int channels, int bit_depth, int scale,
+                              int tile, int pad, int blend) {
+  const int64_t core = tile <= 0 ? height : std::min(tile, height);
+  const int64_t band = tile <= 0 ? 0 : 2 * std::min(blend, pad);
+  const int64_t out_row = static_cast<int64_t>(width) * scale * channels;
+  const int64_t sample = bit_depth / 8;
+  // Finished strips: the one libvips reads, the next one, the one being assembled.
+  const int64_t strips = 3 * core * scale * out_row * sample;
+  const int64_t carry = band * scale * out_row * 4;
+  const int64_t input_rows = std::min<int64_t>(core + 2 * pad, height) * width * channels * 4;
+  // libvips' disc sink writes one buffer of 128 rows while filling another.
+  const int64_t sink = 2 * 128 * out_row * sample;
+  // One tile in float: model input, model output, the cropped output.
+  const int64_t tile_tensors =
+      tile_input_pixels(width, height, tile, pad) * 3 * 4 * (1 + 2 * scale * scale);
+  return strips + carry + input_rows + sink + tile_tensors;
+}
+
+int auto_tile_size(int64_t budget_bytes, double model_bytes_per_pixel, int width, int height,
+                   int channels, int bit_depth, int scale, int pad, int blend) {
+  auto fits = [&](int tile) {
+    const double bytes =
+        static_cast<double>(
+            pipeline_buffer_bytes(width, height, channels, bit_depth, scale, tile, pad, blend)) +
+        model_bytes_per_pixel * static_cast<double>(tile_input_pixels(width, height, tile, pad));
+    return bytes <= static_cast<double>(budget_bytes);
+  };
+  if (fits(0)) return 0;
+  constexpr int kStep = 16, kSmallest = 32;
+  int tile = kSmallest;
+  while (tile + kStep < std::max(width, height) && fits(tile + kStep)) tile += kStep;
+  return tile;
 }
 
 Result<UpscaleReport> upscale_image(Session& session, InputImage input, const fs::path& output,

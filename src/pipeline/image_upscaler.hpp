@@ -63,4 +63,19 @@ Result<UpscaleReport> upscale_image(Session& session, InputImage input,
 // round(side * outscale), at least 1.
 int upscaled_side(int side, int model_scale, double outscale);
 
+// Bytes the pipeline itself holds at its peak while upscaling a width x height
+// image with `channels` output channels (the model's activations for one tile
+// come on top; ask the backend). Grows with the width and the tile, never with
+// the height (except for tile <= 0, the whole image at once). For a memory
+// budget that picks the tile size.
+int64_t pipeline_buffer_bytes(int width, int height, int channels, int bit_depth, int scale,
+                              int tile, int pad, int blend);
+
+// Tile size for `-t 0`: 0 (the whole image at once) when that fits in
+// budget_bytes, else the largest multiple of 16 whose pipeline buffers plus the
+// model's activations (model_bytes_per_pixel for each pixel of a tile's input,
+// context included) fit; never below 32, even if that overshoots the budget.
+int auto_tile_size(int64_t budget_bytes, double model_bytes_per_pixel, int width, int height,
+                   int channels, int bit_depth, int scale, int pad, int blend);
+
 }  // namespace resr

@@ -65,6 +65,7 @@ struct Pixels {
   int bands = 0;
   int bit_depth = 8;
   int orientation = 1;
+  std::string exif_artist;  // libvips' text for the EXIF Artist tag, "" when absent
   std::vector<uint8_t> icc;
   std::vector<uint8_t> bytes;
 
@@ -92,6 +93,11 @@ inline Pixels read_pixels(const std::filesystem::path& path) {
   p.bands = image->Bands;
   p.bit_depth = image->BandFmt == VIPS_FORMAT_USHORT ? 16 : 8;
   p.orientation = vips_image_get_orientation(image.get());
+  const char* artist = nullptr;
+  if (vips_image_get_typeof(image.get(), "exif-ifd0-Artist") != 0 &&
+      vips_image_get_string(image.get(), "exif-ifd0-Artist", &artist) == 0) {
+    p.exif_artist = artist;
+  }
   const void* icc = nullptr;
   size_t icc_size = 0;
   if (vips_image_get_typeof(image.get(), VIPS_META_ICC_NAME) != 0 &&

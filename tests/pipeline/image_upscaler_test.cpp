@@ -184,15 +184,21 @@ TEST_F(ImageUpscalerTest, EveryExifOrientationIsAppliedAndNotAppliedTwice) {
           worst = std::max(worst, std::abs(p.at(x, y, c) - canonical.at(x / 2, y / 2, c)));
     EXPECT_LE(worst, 12);  // JPEG at quality 98; a wrong orientation is off by ~200
   }
-  // A JPEG written from a rotated JPEG must not carry the old orientation.
-  OutputOptions jpeg;
-  jpeg.format = OutputFormat::kJpeg;
-  auto r =
-      upscale_file(*nearest2.session, 2, fixture("orientation_6.jpg"), dir / "out.jpg", {}, jpeg);
-  ASSERT_TRUE(r.is_ok()) << r.status().message();
-  const Pixels p = read_pixels(dir / "out.jpg");
-  EXPECT_EQ(p.width, 48);
-  EXPECT_EQ(p.orientation, 1);
+}
+
+TEST_F(ImageUpscalerTest, ExifIsKeptWithoutTheAppliedOrientation) {
+  for (OutputFormat f : {OutputFormat::kJpeg, OutputFormat::kPng, OutputFormat::kWebp}) {
+    OutputOptions out;
+    out.format = f;
+    const auto path = dir / (std::string("out") + output_format_extension(f));
+    auto r = upscale_file(*nearest2.session, 2, fixture("orientation_6.jpg"), path, {}, out);
+    ASSERT_TRUE(r.is_ok()) << r.status().message();
+    const Pixels p = read_pixels(path);
+    EXPECT_EQ(p.width, 48) << path;
+    // A viewer must not rotate the already upright pixels again.
+    EXPECT_EQ(p.orientation, 1) << path;
+    EXPECT_EQ(p.exif_artist.rfind("resr fixture", 0), 0u) << path << ": " << p.exif_artist;
+  }
 }
 
 TEST_F(ImageUpscalerTest, IccProfileIsWrittenByteForByte) {
@@ -378,6 +384,31 @@ TEST(OutputFormat, NamesExtensionsAndDefaults) {
   info.format = "webp";
   info.has_alpha = true;
   EXPECT_EQ(default_output_format(info), OutputFormat::kPng);
+}
+
+TEST(AutoTileSize, PicksTheLargestTileThatFitsTheBudget) {
+  const double model_bytes = 4000;  // per tile input pixel, x4plus-like
+  auto bytes = [&](int tile) {
+    const int64_t side = std::min(tile + 2 * 24, 3000);
+    return pipeline_buffer_bytes(3000, 2000, 3, 8, 4, tile, 24, 8) + model_bytes * side * side;
+  };
+  const int64_t budget = 2'000'000'000;
+  const int tile = auto_tile_size(budget, model_bytes, 3000, 2000, 3, 8, 4, 24, 8);
+  ASSERT_GT(tile, 32);
+  EXPECT_EQ(tile % 16, 0);
+  EXPECT_LE(bytes(tile), budget);
+  EXPECT_GT(bytes(tile + 16), budget);
+  // Enough for everything: the whole image in one run; far too little: the floor.
+  EXPECT_EQ(auto_tile_size(int64_t{1} << 50, model_bytes, 3000, 2000, 3, 8, 4, 24, 8), 0);
+  EXPECT_EQ(auto_tile_size(1, model_bytes, 3000, 2000, 3, 8, 4, 24, 8), 32);
+}
+
+TEST(AutoTileSize, BuffersGrowWithWidthAndTileButNotHeight) {
+  const int64_t base = pipeline_buffer_bytes(1000, 1000, 3, 8, 4, 128, 24, 8);
+  EXPECT_EQ(pipeline_buffer_bytes(1000, 50000, 3, 8, 4, 128, 24, 8), base);
+  EXPECT_GT(pipeline_buffer_bytes(2000, 1000, 3, 8, 4, 128, 24, 8), base * 3 / 2);
+  EXPECT_GT(pipeline_buffer_bytes(1000, 1000, 3, 8, 4, 256, 24, 8), base);
+  EXPECT_GT(pipeline_buffer_bytes(1000, 1000, 3, 16, 4, 128, 24, 8), base);
 }
 
 }  // namespace

@@ -96,6 +96,7 @@ def main():
         stored = canonical if method is None else canonical.transpose(method)
         exif = Image.Exif()
         exif[0x0112] = orientation
+        exif[0x013B] = "resr fixture"  # Artist: metadata that must reach the output
         stored.save(path(f"orientation_{orientation}.jpg"), quality=98, subsampling=0,
                     exif=exif.tobytes())
 
