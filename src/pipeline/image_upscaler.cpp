@@ -342,11 +342,14 @@ Result<UpscaleReport> upscale_image(Session& session, InputImage input, const fs
   }
   const bool saved = save(final_image.get(), target.get(), format, report.bit_depth) == 0;
   target.reset();
-  if (!saved) {
+  // libvips 8.14 can lose a worker thread's error and report success (fixed in
+  // 8.15.5, libvips PR #4116): the producer's own record decides as well.
+  if (!saved || !producer.failure.is_ok() || !producer.upscaler.finished()) {
     const std::string vips_text = take_vips_error();
     std::error_code ignored;
     fs::remove(temp, ignored);
     if (!producer.failure.is_ok()) return producer.failure;
+    if (saved) return error(ErrorCode::kInternal, "the encoder stopped before the last row");
     return error(ErrorCode::kIoError, "cannot write " + output.string() + ": " + vips_text);
   }
   std::error_code ec;

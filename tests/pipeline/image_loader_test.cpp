@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include <chrono>
+#include <fstream>
 
 #include "image_files.hpp"
 
@@ -140,6 +141,15 @@ TEST(ImageLoader, BlocksUntrustedLoadersInsideLibvips) {
   take_vips_error();
 }
 
+long resident_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return 0;
+}
+
 // A valid PNG header announcing width x height, with a few bytes of pixel data.
 std::string png_header_bomb(uint32_t width, uint32_t height) {
   auto be32 = [](uint32_t v) {
@@ -165,6 +175,7 @@ std::string png_header_bomb(uint32_t width, uint32_t height) {
 TEST(ImageLoader, RefusesAHeaderBombBeforeDecodingAnything) {
   ScratchDir dir;
   testing::write_file_bytes(dir / "bomb.png", png_header_bomb(50000, 50000));
+  const long resident_before = resident_kib();
   const auto start = std::chrono::steady_clock::now();
   Result<InputImage> image = open_image(dir / "bomb.png");
   const double seconds =
@@ -175,8 +186,10 @@ TEST(ImageLoader, RefusesAHeaderBombBeforeDecodingAnything) {
                                           "the input limit of 100000000 pixels (100 MP)"),
             std::string::npos)
       << image.status().message();
-  // 7.5 GB of pixels would take far longer than this to decode (or allocate).
+  // 7.5 GB of pixels would take far longer than this to decode (or allocate),
+  // and would show in the resident memory.
   EXPECT_LT(seconds, 0.5);
+  EXPECT_LT(resident_kib() - resident_before, 16 * 1024);
 }
 
 TEST(ImageLoader, TheInputLimitIsConfigurable) {

@@ -66,6 +66,17 @@ TEST_F(ImageUpscalerTest, SixteenBitStaysSixteenBitWithEveryValueKept) {
           ASSERT_EQ(p.at(x, y, c), expected);
         }
   }
+  // 16-bit RGBA: colour and alpha both keep every value.
+  auto r = upscale_file(*nearest2.session, 2, fixture("rgba16.png"), dir / "rgba.png");
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  const Pixels p = read_pixels(dir / "rgba.png");
+  ASSERT_EQ(p.bit_depth, 16);
+  ASSERT_EQ(p.bands, 4);
+  for (int y = 0; y < 16; ++y)
+    for (int x = 0; x < 24; ++x) {
+      for (int c = 0; c < 3; ++c) ASSERT_EQ(p.at(x, y, c), pattern(x / 2, y / 2, c) * 257);
+      ASSERT_EQ(p.at(x, y, 3), ((x / 2) * 5000 + (y / 2) * 300) % 65536);
+    }
 }
 
 TEST_F(ImageUpscalerTest, SixteenBitIntoJpegIsScaledNotTruncated) {
@@ -273,6 +284,32 @@ TEST_F(ImageUpscalerTest, OutscaleResamplesToTheRequestedSize) {
     EXPECT_EQ(q.height, static_cast<int>(std::lround(8 * outscale)));
     ASSERT_EQ(q.bands, 4);
     EXPECT_NEAR(mean_band(q, 3), alpha_in, alpha_in * 0.03);
+  }
+}
+
+TEST_F(ImageUpscalerTest, OutscaleStreamsAcrossManyStrips) {
+  // Many strips, libvips threads and a resampler between them: every row must
+  // still be there when asked for, downscaling and upscaling.
+  ASSERT_TRUE(ensure_vips().is_ok());
+  VipsImage* noise = nullptr;
+  ASSERT_EQ(vips_gaussnoise(&noise, 300, 200, "mean", 128.0, "sigma", 40.0, nullptr), 0);
+  VipsImagePtr owned(noise);
+  ASSERT_EQ(vips_image_write_to_file(noise, (dir / "in.png").c_str(), nullptr), 0);
+  testing::TinyModel nearest4 = testing::compile_reference(testing::nearest_graph(4));
+  for (double outscale : {1.5, 3.0, 7.0}) {
+    for (const char* name : {"in.png", "rgba"}) {
+      SCOPED_TRACE(std::string(name) + " x" + std::to_string(outscale));
+      const bool alpha = std::string(name) == "rgba";
+      UpscaleOptions options;
+      options.outscale = outscale;
+      options.tile = 16;
+      auto r = upscale_file(*nearest4.session, 4, alpha ? fixture("rgba16.png") : dir / "in.png",
+                            dir / "out.png", options);
+      ASSERT_TRUE(r.is_ok()) << r.status().message();
+      const Pixels p = read_pixels(dir / "out.png");
+      EXPECT_EQ(p.width, static_cast<int>(std::lround((alpha ? 12 : 300) * outscale)));
+      EXPECT_EQ(p.height, static_cast<int>(std::lround((alpha ? 8 : 200) * outscale)));
+    }
   }
 }
 
