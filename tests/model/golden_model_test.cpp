@@ -8,6 +8,7 @@
 
 #include "backend/backend.hpp"
 #include "model/model.hpp"
+#include "support/tensor_files.hpp"
 
 namespace resr {
 namespace {
@@ -15,21 +16,10 @@ namespace {
 const std::string kDir = std::string(RESR_TEST_DATA) + "/golden/";
 
 Tensor read_f32(const std::string& file, const nlohmann::json& shape) {
-  Tensor t(shape.get<std::vector<int64_t>>(), {});
-  t.data.resize(t.numel());
-  std::ifstream in(kDir + file, std::ios::binary);
-  in.read(reinterpret_cast<char*>(t.data.data()), static_cast<std::streamsize>(t.numel() * 4));
-  EXPECT_TRUE(in.good()) << file;
-  return t;
+  return testing::read_f32(kDir + file, shape.get<std::vector<int64_t>>());
 }
 
-float max_abs_diff(const Tensor& a, const Tensor& b) {
-  EXPECT_EQ(a.shape, b.shape);
-  float m = 0;
-  for (size_t i = 0; i < std::min(a.data.size(), b.data.size()); ++i)
-    m = std::max(m, std::fabs(a.data[i] - b.data[i]));
-  return m;
-}
+using testing::max_abs_diff;
 
 struct GoldenCase {
   nlohmann::json c;
@@ -45,7 +35,7 @@ std::vector<GoldenCase> all_cases() {
   return cases;
 }
 
-class GoldenModelTest : public testing::TestWithParam<GoldenCase> {};
+class GoldenModelTest : public ::testing::TestWithParam<GoldenCase> {};
 
 TEST_P(GoldenModelTest, LoadsWithTheRightArchitectureAndMatchesPyTorch) {
   const nlohmann::json& c = GetParam().c;
@@ -86,8 +76,8 @@ TEST_P(GoldenModelTest, LoadsWithTheRightArchitectureAndMatchesPyTorch) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllFormats, GoldenModelTest, testing::ValuesIn(all_cases()),
-                         [](const testing::TestParamInfo<GoldenCase>& info) {
+INSTANTIATE_TEST_SUITE_P(AllFormats, GoldenModelTest, ::testing::ValuesIn(all_cases()),
+                         [](const ::testing::TestParamInfo<GoldenCase>& info) {
                            std::string n =
                                info.param.c["name"].get<std::string>() + "_" + info.param.format;
                            for (char& ch : n)

@@ -14,31 +14,20 @@
 #include "model/model.hpp"
 #include "model/zoo/model_directory.hpp"
 #include "support/run_binary.hpp"
+#include "support/tensor_files.hpp"
 
 namespace resr {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::max_abs_diff;
+using testing::read_f32;
+using testing::write_f32;
 const std::string kGolden = std::string(RESR_TEST_DATA) + "/golden/";
 
 std::string ort_module() {
   const char* env = std::getenv("RESR_ORT_NODE");
   return env ? env : std::string(RESR_SOURCE_DIR) + "/.peers/node_modules/onnxruntime-node";
-}
-
-Tensor read_f32(const fs::path& file, std::vector<int64_t> shape) {
-  Tensor t(std::move(shape), {});
-  t.data.resize(t.numel());
-  std::ifstream in(file, std::ios::binary);
-  in.read(reinterpret_cast<char*>(t.data.data()), static_cast<std::streamsize>(t.numel() * 4));
-  EXPECT_TRUE(in.good()) << file;
-  return t;
-}
-
-void write_f32(const fs::path& file, const Tensor& t) {
-  std::ofstream(file, std::ios::binary)
-      .write(reinterpret_cast<const char*>(t.data.data()),
-             static_cast<std::streamsize>(t.data.size() * 4));
 }
 
 Tensor run(const std::string& backend_name, const Graph& graph, const Tensor& input) {
@@ -47,14 +36,6 @@ Tensor run(const std::string& backend_name, const Graph& graph, const Tensor& in
   auto out = (*compiled)->new_session()->run(input);
   EXPECT_TRUE(out.is_ok()) << out.status().message();
   return out.is_ok() ? *out : Tensor();
-}
-
-float max_abs_diff(const Tensor& a, const Tensor& b) {
-  EXPECT_EQ(a.shape, b.shape);
-  float m = 0;
-  for (size_t i = 0; i < std::min(a.data.size(), b.data.size()); ++i)
-    m = std::max(m, std::fabs(a.data[i] - b.data[i]));
-  return m;
 }
 
 // Runs `model_file` through ONNX Runtime on `input`.
