@@ -16,6 +16,8 @@
 namespace resr {
 namespace {
 
+using testing::expect_error;
+
 using testing::graph_fixture_cases;
 using testing::read_graph_fixture;
 using testing::read_graph_fixture_text;
@@ -33,16 +35,6 @@ std::string replace(std::string text, const std::string& from, const std::string
   const size_t at = text.find(from);
   EXPECT_NE(at, std::string::npos) << from;
   return at == std::string::npos ? text : text.replace(at, from.size(), to);
-}
-
-void expect_error(const Result<LoadedWeights>& r, ErrorCode code,
-                  std::initializer_list<const char*> parts) {
-  ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.status().code(), code) << r.status().message();
-  for (const char* part : parts) {
-    EXPECT_NE(r.status().message().find(part), std::string::npos)
-        << "'" << part << "' not in: " << r.status().message();
-  }
 }
 
 class NcnnFixtureTest : public ::testing::TestWithParam<std::string> {};

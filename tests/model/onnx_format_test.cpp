@@ -12,17 +12,9 @@
 namespace resr {
 namespace {
 
-using testing::read_graph_fixture;
+using testing::expect_error;
 
-void expect_error(const Result<LoadedWeights>& r, ErrorCode code,
-                  std::initializer_list<const char*> parts) {
-  ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.status().code(), code) << r.status().message();
-  for (const char* part : parts) {
-    EXPECT_NE(r.status().message().find(part), std::string::npos)
-        << "'" << part << "' not in: " << r.status().message();
-  }
-}
+using testing::read_graph_fixture;
 
 Result<LoadedWeights> load(const std::vector<uint8_t>& bytes) {
   return load_onnx(bytes, "model.onnx");

@@ -6,12 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <initializer_list>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "model/weights.hpp"
+#include "resr/status.hpp"
 
 namespace resr::testing {
 
@@ -92,6 +94,17 @@ inline std::string fixture_test_name(std::string file) {
     if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
   }
   return file;
+}
+
+// A failed load with `code` whose message contains every one of `parts`.
+inline void expect_error(const Result<LoadedWeights>& r, ErrorCode code,
+                         std::initializer_list<const char*> parts) {
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), code) << r.status().message();
+  for (const char* part : parts) {
+    EXPECT_NE(r.status().message().find(part), std::string::npos)
+        << "'" << part << "' not in: " << r.status().message();
+  }
 }
 
 }  // namespace resr::testing
