@@ -13,6 +13,7 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   libssl-dev zlib1g-dev libarchive-dev
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+  libtomlplusplus-dev          # server config file
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
 )
