@@ -1,6 +1,7 @@
 // real-esrgan-serve: one binary, subcommands registered by their own files.
 #include <CLI/CLI.hpp>
 
+#include "build_command.hpp"
 #include "export_onnx_command.hpp"
 #include "models_command.hpp"
 #include "resr/status.hpp"
@@ -11,11 +12,13 @@ int main(int argc, char** argv) {
       "real-esrgan-serve: Real-ESRGAN super-resolution on the CPU\n"
       "  real-esrgan-serve -i photo.jpg [-o out.png] [-m MODEL] [-s 2] ...\n"
       "  real-esrgan-serve models list|fetch NAME|all\n"
+      "  real-esrgan-serve build -m MODEL --engine model.engine\n"
       "  real-esrgan-serve export-onnx -m MODEL -o model.onnx"};
   app.set_version_flag("--version", RESR_VERSION);
   int exit_code = 0;
   auto upscale = resr::add_upscale_options(app);
   resr::add_models_command(app, exit_code);
+  resr::add_build_command(app, exit_code);
   resr::add_export_onnx_command(app, exit_code);
   app.require_subcommand(0, 1);
   try {

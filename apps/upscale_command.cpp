@@ -10,11 +10,11 @@
 #include "backend/backend.hpp"
 #include "cli/byte_size.hpp"
 #include "cli/job_list.hpp"
-#include "model_options.hpp"
 #include "pipeline/auto_tile.hpp"
 #include "pipeline/image_loader.hpp"
 #include "pipeline/image_upscaler.hpp"
 #include "pipeline/output_format.hpp"
+#include "runtime_options.hpp"
 
 namespace resr {
 
@@ -23,14 +23,12 @@ namespace fs = std::filesystem;
 struct UpscaleArgs {
   std::string input;
   std::string output;
-  ModelOptions model;
+  RuntimeOptions runtime;
   double outscale = 0;
   int tile = 0;
   int tile_pad = kDefaultTilePad;
   std::string max_memory = "1G";
   int gpu_id = -1;
-  std::string backend = "cpu";
-  int threads = 0;
   std::string alpha = "model";
   std::string suffix = "out";
   std::string format;
@@ -76,13 +74,6 @@ class Progress {
   size_t images_;
   Clock::time_point image_start_ = Clock::now();
 };
-
-int input_multiple(const Graph& graph) {
-  int multiple = 1;
-  for (const Node& n : graph.nodes)
-    if (n.kind == OpKind::kPixelUnshuffle) multiple *= n.factor;
-  return multiple;
-}
 
 struct ImageOutcome {
   Status status;
@@ -137,11 +128,13 @@ std::shared_ptr<UpscaleArgs> add_upscale_options(CLI::App& app) {
   app.add_option("-i,--input", a->input, "input image or folder");
   app.add_option("-o,--output", a->output,
                  "output file or folder (default: beside the input, with _out appended)");
-  a->model.add_to(app);
+  a->runtime.add_to(app);
   app.add_option("-s,--outscale", a->outscale,
                  "final scale (any value > 0; Lanczos after the model; default: the model's)")
       ->check(CLI::PositiveNumber);
-  app.add_option("-t,--tile", a->tile, "tile size in input pixels (0 = auto from --max-memory)")
+  app.add_option(
+         "-t,--tile", a->tile,
+         "tile size in input pixels (0 = an engine's OPT tile, else auto from --max-memory)")
       ->check(CLI::Range(0, std::numeric_limits<int>::max()));
   app.add_option("--tile-pad", a->tile_pad, "context pixels around each tile")
       ->capture_default_str()
@@ -149,10 +142,6 @@ std::shared_ptr<UpscaleArgs> add_upscale_options(CLI::App& app) {
   app.add_option("--max-memory", a->max_memory, "memory budget that sizes auto tiles")
       ->capture_default_str();
   app.add_option("-g,--gpu-id", a->gpu_id, "GPU to use (-1 = CPU; this build has no GPU backend)");
-  app.add_option("--backend", a->backend, "execution backend: cpu or reference")
-      ->capture_default_str();
-  app.add_option("-j,--threads", a->threads, "threads (0 = all cores)")
-      ->check(CLI::Range(0, std::numeric_limits<int>::max()));
   app.add_option("--alpha", a->alpha, "how to upscale an alpha channel")
       ->check(CLI::IsMember({"model", "bicubic"}))
       ->capture_default_str();
@@ -195,22 +184,16 @@ int run_upscale(const UpscaleArgs& args) {
   auto budget = parse_byte_size(args.max_memory);
   if (!budget.is_ok()) return report_error(budget.status().with_context("--max-memory"));
 
-  auto model = args.model.load();
+  auto model = args.runtime.prepare();
   if (!model.is_ok()) return report_error(model.status());
-  auto backend = make_backend(args.backend);
-  if (!backend.is_ok()) return report_error(backend.status());
-  BackendOptions backend_options;
-  backend_options.threads = args.threads;
-  auto compiled = (*backend)->compile((*model)->graph, backend_options);
-  if (!compiled.is_ok()) return report_error(compiled.status());
-  std::unique_ptr<Session> session = (*compiled)->new_session();
+  std::unique_ptr<Session> session = model->compiled->new_session();
 
-  const Graph& graph = (*model)->graph;
+  const Graph& graph = model->graph;
   UpscaleOptions options;
   options.model_scale = graph.scale;
-  options.input_multiple = input_multiple(graph);
+  options.input_multiple = model->input_multiple();
   options.outscale = args.outscale;
-  options.tile = args.tile > 0 ? args.tile : auto_tile_size(graph, *budget);
+  options.tile = tile_for(model->tile_profile, args.tile, auto_tile_size(graph, *budget));
   options.tile_pad = args.tile_pad;
   options.alpha = args.alpha == "bicubic" ? AlphaMode::kBicubic : AlphaMode::kModel;
   options.limits = {args.max_input_pixels, args.max_output_pixels};
@@ -261,14 +244,16 @@ int run_upscale(const UpscaleArgs& args) {
   if (exit_code == 0 && failed > 0) exit_code = kExitSomeImagesFailed;
 
   if (args.json) {
-    const ModelInfo& info = (*model)->info;
+    const ModelInfo& info = model->info;
     nlohmann::json summary = {{"model",
                                {{"source", info.source},
                                 {"arch", info.arch},
                                 {"scale", info.scale},
                                 {"format", info.format}}},
-                              {"backend", args.backend},
-                              {"threads", resolve_thread_count(args.threads)},
+                              {"engine", args.runtime.engine},
+                              {"backend", model->backend},
+                              {"precision", precision_name(model->precision)},
+                              {"threads", resolve_thread_count(args.runtime.threads)},
                               {"tile", options.tile},
                               {"tile_pad", options.tile_pad},
                               {"images", images},

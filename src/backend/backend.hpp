@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/packed_blobs.hpp"
 #include "core/graph.hpp"
 #include "core/tensor.hpp"
 #include "resr/status.hpp"
@@ -16,6 +17,8 @@
 namespace resr {
 
 enum class Precision { kFp32, kBf16 };
+
+const char* precision_name(Precision precision);  // "fp32", "bf16"
 
 struct BackendOptions {
   int threads = 0;  // 0 = all cores
@@ -33,6 +36,9 @@ class CompiledModel {
  public:
   virtual ~CompiledModel() = default;
   virtual std::unique_ptr<Session> new_session() const = 0;
+  // The compiled weights in the backend's own layout, for an engine file;
+  // Backend::compile_packed turns them back into a model without converting.
+  virtual Result<PackedBlobs> pack() const = 0;
 };
 
 class Backend {
@@ -41,6 +47,15 @@ class Backend {
   virtual std::string name() const = 0;
   virtual Result<std::shared_ptr<const CompiledModel>> compile(
       const Graph& graph, const BackendOptions& options) const = 0;
+  // `graph` as compiled from pack()'s blobs: its convs carry no weights.
+  // options.precision must be the one the blobs were packed at.
+  virtual Result<std::shared_ptr<const CompiledModel>> compile_packed(
+      const Graph& graph, const PackedBlobs& blobs, const BackendOptions& options) const = 0;
+  virtual bool supports(Precision precision) const = 0;
+  // What packed weights depend on besides the graph (for cpu: the instruction
+  // set oneDNN dispatches to and its version). Engine files record it and are
+  // refused on a machine whose target differs.
+  virtual std::string target() const = 0;
 };
 
 // The registry: the only place that knows which backends exist.

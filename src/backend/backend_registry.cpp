@@ -23,6 +23,10 @@ Result<std::unique_ptr<Backend>> make_backend(const std::string& name) {
   return error(ErrorCode::kInvalidArgument, "unknown backend '" + name + "'; available: " + known);
 }
 
+const char* precision_name(Precision precision) {
+  return precision == Precision::kBf16 ? "bf16" : "fp32";
+}
+
 int resolve_thread_count(int threads) {
   if (threads > 0) return threads;
   unsigned n = std::thread::hardware_concurrency();

@@ -1,6 +1,7 @@
 #include "backend/cpu/cpu_backend.hpp"
 
 #include "backend/cpu/cpu_compiled_model.hpp"
+#include "backend/cpu/cpu_target.hpp"
 
 namespace resr {
 
@@ -15,6 +16,16 @@ class CpuBackend final : public Backend {
                           cpu::CpuCompiledModel::compile(graph, options));
     return std::shared_ptr<const CompiledModel>(std::move(model));
   }
+  Result<std::shared_ptr<const CompiledModel>> compile_packed(
+      const Graph& graph, const PackedBlobs& blobs, const BackendOptions& options) const override {
+    RESR_ASSIGN_OR_RETURN(std::shared_ptr<const cpu::CpuCompiledModel> model,
+                          cpu::CpuCompiledModel::compile_packed(graph, blobs, options));
+    return std::shared_ptr<const CompiledModel>(std::move(model));
+  }
+  bool supports(Precision precision) const override {
+    return precision == Precision::kFp32 || cpu::cpu_has_bf16();
+  }
+  std::string target() const override { return cpu::cpu_target(); }
 };
 
 }  // namespace

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
+#include <span>
 
 #include "backend/cpu/conv_primitive_cache.hpp"
 #include "backend/cpu/cpu_session.hpp"
+#include "backend/cpu/cpu_target.hpp"
 #include "backend/cpu/dnnl_errors.hpp"
 #include "backend/cpu/omp_thread_scope.hpp"
 #include "backend/cpu/value_extents.hpp"
@@ -14,11 +17,6 @@ namespace resr::cpu {
 namespace {
 
 using dnnl::memory;
-
-bool cpu_has_bf16() {
-  const auto need = static_cast<unsigned>(dnnl::cpu_isa::avx512_core_bf16);
-  return (static_cast<unsigned>(dnnl::get_effective_cpu_isa()) & need) == need;
-}
 
 ConvConfig conv_config(const ExecutionPlan& plan, const Step& step, const ConvLayer& layer,
                        ElementType type) {
@@ -50,6 +48,39 @@ memory plain_memory(const memory::desc& desc, const std::vector<float>& values,
   return m;
 }
 
+memory::desc bias_desc(int channels) {
+  return memory::desc({channels}, memory::data_type::f32, memory::format_tag::x);
+}
+
+memory::desc slopes_desc(int channels) {
+  return memory::desc({1, channels, 1, 1}, memory::data_type::f32, memory::format_tag::nchw);
+}
+
+// A memory over the packed blob `name`, used in place. The blob was packed in
+// the layout `expected` (what the primitive picks here) or the engine file
+// came from another machine or oneDNN: then it must be rebuilt, not guessed at.
+Result<memory> packed_memory(const PackedBlobs& blobs, const std::string& name,
+                             const memory::desc& expected, const ConvLayer& layer,
+                             const dnnl::engine& engine) {
+  RESR_ASSIGN_OR_RETURN(std::span<const std::byte> stored_desc, blobs.find(name + ".desc"));
+  RESR_ASSIGN_OR_RETURN(std::span<const std::byte> bytes, blobs.find(name));
+  if (stored_desc.size() != sizeof(dnnl_memory_desc_t) ||
+      std::memcmp(stored_desc.data(), &expected.data, sizeof(dnnl_memory_desc_t)) != 0) {
+    return error(ErrorCode::kUnsupported,
+                 "conv '" + layer.name + "': the engine's packed layout of " + name +
+                     " is not the one oneDNN picks on this machine (built for another CPU or "
+                     "oneDNN version); rebuild the engine here with `real-esrgan-serve build`");
+  }
+  if (bytes.size() != expected.get_size()) {
+    return error(ErrorCode::kInvalidModel, "conv '" + layer.name + "': packed blob " + name +
+                                               " has " + std::to_string(bytes.size()) +
+                                               " bytes; its layout needs " +
+                                               std::to_string(expected.get_size()));
+  }
+  // oneDNN only reads weights; the handle is non-const by API.
+  return memory(expected, engine, const_cast<std::byte*>(bytes.data()));
+}
+
 // An input size at which every value has a whole size: the packing
 // primitives' layout choice does not depend on it on this oneDNN, and a
 // session re-lays weights out itself if a primitive ever picks otherwise.
@@ -71,9 +102,10 @@ CpuCompiledModel::CpuCompiledModel(ExecutionPlan plan, const Graph& graph, Eleme
       type_(type),
       threads_(threads) {}
 
-Result<std::shared_ptr<const CpuCompiledModel>> CpuCompiledModel::compile(
-    const Graph& graph, const BackendOptions& options) {
-  RESR_ASSIGN_OR_RETURN(ExecutionPlan plan, plan_execution(graph));
+template <typename PackConv>
+Result<std::shared_ptr<const CpuCompiledModel>> CpuCompiledModel::build(
+    const Graph& graph, ConvWeights weights, const BackendOptions& options, PackConv pack_conv) {
+  RESR_ASSIGN_OR_RETURN(ExecutionPlan plan, plan_execution(graph, weights));
   if (options.precision == Precision::kBf16 && !cpu_has_bf16()) {
     return error(ErrorCode::kUnsupported,
                  "cpu backend: bf16 needs a CPU with AVX512-BF16, which this one lacks; use "
@@ -82,46 +114,98 @@ Result<std::shared_ptr<const CpuCompiledModel>> CpuCompiledModel::compile(
   const ElementType type =
       options.precision == Precision::kBf16 ? ElementType::kBf16 : ElementType::kF32;
   const int threads = resolve_thread_count(options.threads);
-  return catch_dnnl_errors("cpu backend: compiling the model",
-                           [&]() -> Result<std::shared_ptr<const CpuCompiledModel>> {
-                             std::shared_ptr<CpuCompiledModel> model(
-                                 new CpuCompiledModel(std::move(plan), graph, type, threads));
-                             OmpThreadScope scope(threads);
-                             RESR_RETURN_IF_ERROR(model->pack_weights(graph));
-                             return std::shared_ptr<const CpuCompiledModel>(std::move(model));
-                           });
+  return catch_dnnl_errors(
+      "cpu backend: compiling the model", [&]() -> Result<std::shared_ptr<const CpuCompiledModel>> {
+        std::shared_ptr<CpuCompiledModel> model(
+            new CpuCompiledModel(std::move(plan), graph, type, threads));
+        OmpThreadScope scope(threads);
+        const ExecutionPlan& p = model->plan_;
+        RESR_ASSIGN_OR_RETURN(std::vector<Extent> extents,
+                              node_extents(model->nodes_, nominal_input(model->nodes_)));
+        ConvPrimitiveCache primitives(model->engine_);
+        model->conv_index_of_step_.assign(p.steps.size(), -1);
+        for (size_t s = 0; s < p.steps.size(); ++s) {
+          const Step& step = p.steps[s];
+          if (step.kind != StepKind::kConv) continue;
+          const ConvLayer& layer = graph.convs[step.conv];
+          const ConvConfig config = conv_config(p, step, layer, type);
+          const Extent e = extents[p.values[step.output].node];
+          const int index = static_cast<int>(model->convs_.size());
+          RESR_ASSIGN_OR_RETURN(
+              PackedConv packed,
+              pack_conv(index, layer, primitives.get(config, e.height, e.width), model->engine_));
+          packed.config = config;
+          model->conv_index_of_step_[s] = index;
+          model->convs_.push_back(std::move(packed));
+        }
+        return std::shared_ptr<const CpuCompiledModel>(std::move(model));
+      });
 }
 
-Status CpuCompiledModel::pack_weights(const Graph& graph) {
-  RESR_ASSIGN_OR_RETURN(std::vector<Extent> extents, node_extents(nodes_, nominal_input(nodes_)));
-  ConvPrimitiveCache primitives(engine_);
-  Relayout relayout(engine_);
-  conv_index_of_step_.assign(plan_.steps.size(), -1);
-  for (size_t s = 0; s < plan_.steps.size(); ++s) {
-    const Step& step = plan_.steps[s];
-    if (step.kind != StepKind::kConv) continue;
-    const ConvLayer& layer = graph.convs[step.conv];
-    PackedConv packed;
-    packed.config = conv_config(plan_, step, layer, type_);
-    const Extent e = extents[plan_.values[step.output].node];
-    const ConvPrimitiveCache::Entry& chosen = primitives.get(packed.config, e.height, e.width);
-    const memory::desc oihw({layer.out_channels, layer.in_channels, layer.kernel, layer.kernel},
-                            memory::data_type::f32, memory::format_tag::oihw);
-    packed.weights =
-        relayout(plain_memory(oihw, layer.weight, engine_), chosen.conv_pd.weights_desc());
-    packed.bias = plain_memory(
-        memory::desc({layer.out_channels}, memory::data_type::f32, memory::format_tag::x),
-        layer.bias, engine_);
-    if (chosen.prelu_pd) {
-      const memory::desc plain({1, layer.out_channels, 1, 1}, memory::data_type::f32,
-                               memory::format_tag::nchw);
-      packed.prelu_slopes = relayout(plain_memory(plain, layer.prelu_slopes, engine_),
-                                     chosen.prelu_pd->weights_desc());
-    }
-    conv_index_of_step_[s] = static_cast<int>(convs_.size());
-    convs_.push_back(std::move(packed));
+Result<std::shared_ptr<const CpuCompiledModel>> CpuCompiledModel::compile(
+    const Graph& graph, const BackendOptions& options) {
+  std::optional<Relayout> relayout;  // one for all convs: it keeps its reorders
+  return build(
+      graph, ConvWeights::kInGraph, options,
+      [&](int, const ConvLayer& layer, const ConvPrimitiveCache::Entry& chosen,
+          const dnnl::engine& engine) -> Result<PackedConv> {
+        if (!relayout) relayout.emplace(engine);
+        PackedConv packed;
+        const memory::desc oihw({layer.out_channels, layer.in_channels, layer.kernel, layer.kernel},
+                                memory::data_type::f32, memory::format_tag::oihw);
+        packed.weights =
+            (*relayout)(plain_memory(oihw, layer.weight, engine), chosen.conv_pd.weights_desc());
+        packed.bias = plain_memory(bias_desc(layer.out_channels), layer.bias, engine);
+        if (chosen.prelu_pd) {
+          packed.prelu_slopes =
+              (*relayout)(plain_memory(slopes_desc(layer.out_channels), layer.prelu_slopes, engine),
+                          chosen.prelu_pd->weights_desc());
+        }
+        return packed;
+      });
+}
+
+Result<std::shared_ptr<const CpuCompiledModel>> CpuCompiledModel::compile_packed(
+    const Graph& graph, const PackedBlobs& blobs, const BackendOptions& options) {
+  auto model = build(
+      graph, ConvWeights::kPackedApart, options,
+      [&](int index, const ConvLayer& layer, const ConvPrimitiveCache::Entry& chosen,
+          const dnnl::engine& engine) -> Result<PackedConv> {
+        const std::string name = "conv" + std::to_string(index);
+        PackedConv packed;
+        RESR_ASSIGN_OR_RETURN(
+            packed.weights,
+            packed_memory(blobs, name + ".weights", chosen.conv_pd.weights_desc(), layer, engine));
+        RESR_ASSIGN_OR_RETURN(
+            packed.bias,
+            packed_memory(blobs, name + ".bias", bias_desc(layer.out_channels), layer, engine));
+        if (chosen.prelu_pd) {
+          RESR_ASSIGN_OR_RETURN(packed.prelu_slopes,
+                                packed_memory(blobs, name + ".prelu",
+                                              chosen.prelu_pd->weights_desc(), layer, engine));
+        }
+        return packed;
+      });
+  if (!model.is_ok()) return model.status();
+  // The convs' memories point into the blobs: keep them alive with the model.
+  std::const_pointer_cast<CpuCompiledModel>(*model)->packed_storage_ = blobs.storage();
+  return model;
+}
+
+Result<PackedBlobs> CpuCompiledModel::pack() const {
+  PackedBlobs blobs;
+  const auto add = [&blobs](const std::string& name, const memory& m) {
+    const memory::desc desc = m.get_desc();
+    blobs.add(name + ".desc", std::as_bytes(std::span(&desc.data, 1)));
+    blobs.add(name, std::span(static_cast<const std::byte*>(m.get_data_handle()), desc.get_size()));
+  };
+  for (size_t i = 0; i < convs_.size(); ++i) {
+    const std::string name = "conv" + std::to_string(i);
+    add(name + ".weights", convs_[i].weights);
+    add(name + ".bias", convs_[i].bias);
+    if (convs_[i].prelu_slopes) add(name + ".prelu", convs_[i].prelu_slopes);
   }
-  return Status::ok();
+  return blobs;
 }
 
 std::unique_ptr<Session> CpuCompiledModel::new_session() const {

@@ -25,6 +25,11 @@ class CpuCompiledModel final : public CompiledModel,
  public:
   static Result<std::shared_ptr<const CpuCompiledModel>> compile(const Graph& graph,
                                                                  const BackendOptions& options);
+  // From pack()'s blobs: the weights are used where they lie, not converted.
+  static Result<std::shared_ptr<const CpuCompiledModel>> compile_packed(
+      const Graph& graph, const PackedBlobs& blobs, const BackendOptions& options);
+
+  Result<PackedBlobs> pack() const override;
 
   std::unique_ptr<Session> new_session() const override;
 
@@ -38,12 +43,18 @@ class CpuCompiledModel final : public CompiledModel,
 
  private:
   CpuCompiledModel(ExecutionPlan plan, const Graph& graph, ElementType type, int threads);
-  Status pack_weights(const Graph& graph);
+  // Creates the model and fills convs_ with `pack_conv(step, layer, chosen primitive)`.
+  template <typename PackConv>
+  static Result<std::shared_ptr<const CpuCompiledModel>> build(const Graph& graph,
+                                                               ConvWeights weights,
+                                                               const BackendOptions& options,
+                                                               PackConv pack_conv);
 
   ExecutionPlan plan_;
   std::vector<Node> nodes_;
   std::vector<PackedConv> convs_;
   std::vector<int> conv_index_of_step_;
+  std::shared_ptr<std::byte[]> packed_storage_;  // the blobs convs_ point into, if any
   dnnl::engine engine_;
   ElementType type_;
   int threads_;

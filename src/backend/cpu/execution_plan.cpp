@@ -310,8 +310,8 @@ class Planner {
 
 }  // namespace
 
-Result<ExecutionPlan> plan_execution(const Graph& graph) {
-  RESR_RETURN_IF_ERROR(validate_graph(graph));
+Result<ExecutionPlan> plan_execution(const Graph& graph, ConvWeights weights) {
+  RESR_RETURN_IF_ERROR(validate_graph(graph, weights));
   return Planner(graph).build();
 }
 

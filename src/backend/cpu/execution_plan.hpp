@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "backend/cpu/graph_validation.hpp"
 #include "core/graph.hpp"
 #include "resr/status.hpp"
 
@@ -75,6 +76,7 @@ struct ExecutionPlan {
 
 // Fails with kInvalidModel when the graph is malformed (a builder bug or a
 // hand-made graph): wrong weight sizes, bad indices, channel mismatches.
-Result<ExecutionPlan> plan_execution(const Graph& graph);
+Result<ExecutionPlan> plan_execution(const Graph& graph,
+                                     ConvWeights weights = ConvWeights::kInGraph);
 
 }  // namespace resr::cpu

@@ -19,7 +19,7 @@ size_t expected_input_count(OpKind kind) {
   }
 }
 
-Status check_conv(const Graph& graph, const Node& node) {
+Status check_conv(const Graph& graph, const Node& node, ConvWeights weights) {
   if (node.conv < 0 || node.conv >= static_cast<int>(graph.convs.size())) {
     return error(ErrorCode::kInvalidModel, "refers to conv " + std::to_string(node.conv) + " of " +
                                                std::to_string(graph.convs.size()));
@@ -38,11 +38,12 @@ Status check_conv(const Graph& graph, const Node& node) {
     return error(ErrorCode::kInvalidModel,
                  where + "kernel " + std::to_string(c.kernel) + " is not a positive odd size");
   }
-  const size_t weights = static_cast<size_t>(c.out_channels) * c.in_channels * c.kernel * c.kernel;
-  if (c.weight.size() != weights || c.bias.size() != static_cast<size_t>(c.out_channels)) {
+  const size_t count = static_cast<size_t>(c.out_channels) * c.in_channels * c.kernel * c.kernel;
+  if (weights == ConvWeights::kInGraph &&
+      (c.weight.size() != count || c.bias.size() != static_cast<size_t>(c.out_channels))) {
     return error(ErrorCode::kInvalidModel, where + "has " + std::to_string(c.weight.size()) +
                                                " weights and " + std::to_string(c.bias.size()) +
-                                               " biases; expected " + std::to_string(weights) +
+                                               " biases; expected " + std::to_string(count) +
                                                " and " + std::to_string(c.out_channels));
   }
   if (c.activation == Activation::kPRelu &&
@@ -54,7 +55,7 @@ Status check_conv(const Graph& graph, const Node& node) {
   return Status::ok();
 }
 
-Status check_node(const Graph& graph, size_t index) {
+Status check_node(const Graph& graph, size_t index, ConvWeights weights) {
   const Node& node = graph.nodes[index];
   if ((node.kind == OpKind::kInput) != (index == 0)) {
     return error(ErrorCode::kInvalidModel, "the input must be node 0 and only node 0");
@@ -77,7 +78,7 @@ Status check_node(const Graph& graph, size_t index) {
     case OpKind::kInput:
       return Status::ok();
     case OpKind::kConv:
-      return check_conv(graph, node);
+      return check_conv(graph, node, weights);
     case OpKind::kAdd:
       if (graph.nodes[node.inputs[1]].channels != in_channels || node.channels != in_channels) {
         return error(ErrorCode::kInvalidModel, "adds values of different channel counts");
@@ -103,11 +104,11 @@ Status check_node(const Graph& graph, size_t index) {
 
 }  // namespace
 
-Status validate_graph(const Graph& graph) {
+Status validate_graph(const Graph& graph, ConvWeights weights) {
   if (graph.nodes.empty()) return error(ErrorCode::kInvalidModel, "the graph has no nodes");
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     RESR_RETURN_IF_ERROR(
-        check_node(graph, i).with_context("invalid graph: node " + std::to_string(i)));
+        check_node(graph, i, weights).with_context("invalid graph: node " + std::to_string(i)));
   }
   return Status::ok();
 }

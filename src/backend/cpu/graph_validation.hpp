@@ -8,7 +8,11 @@
 
 namespace resr::cpu {
 
+// Where the convs' weights are: in the graph, or packed apart (an engine
+// file's graph carries none; its blobs are checked when they are unpacked).
+enum class ConvWeights { kInGraph, kPackedApart };
+
 // kInvalidModel naming the first offending node.
-Status validate_graph(const Graph& graph);
+Status validate_graph(const Graph& graph, ConvWeights weights);
 
 }  // namespace resr::cpu

@@ -8,6 +8,13 @@ namespace resr {
 
 namespace {
 
+// The oracle runs the graph's own weights; an engine file would hold nothing else.
+Status packing_unsupported() {
+  return error(ErrorCode::kUnsupported,
+               "the reference backend has no engine format (it runs the model's weights as they "
+               "are); build engines with --backend cpu");
+}
+
 class ReferenceSession final : public Session {
  public:
   ReferenceSession(const Graph& graph, int threads) : graph_(graph), threads_(threads) {}
@@ -75,6 +82,7 @@ class ReferenceModel final : public CompiledModel {
   std::unique_ptr<Session> new_session() const override {
     return std::make_unique<ReferenceSession>(graph_, threads_);
   }
+  Result<PackedBlobs> pack() const override { return packing_unsupported(); }
 
  private:
   Graph graph_;
@@ -92,6 +100,12 @@ class ReferenceBackend final : public Backend {
     return std::shared_ptr<const CompiledModel>(
         std::make_shared<ReferenceModel>(graph, resolve_thread_count(options.threads)));
   }
+  Result<std::shared_ptr<const CompiledModel>> compile_packed(
+      const Graph&, const PackedBlobs&, const BackendOptions&) const override {
+    return packing_unsupported();
+  }
+  bool supports(Precision precision) const override { return precision == Precision::kFp32; }
+  std::string target() const override { return "portable C++"; }
 };
 
 }  // namespace

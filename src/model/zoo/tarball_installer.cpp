@@ -12,6 +12,7 @@
 #include <cstring>
 #include <memory>
 
+#include "core/pending_file.hpp"
 #include "core/sha256.hpp"
 #include "model/zoo/model_directory.hpp"
 
@@ -22,81 +23,6 @@ struct ArchiveFree {
   void operator()(archive* a) const { archive_read_free(a); }
 };
 using ArchiveReader = std::unique_ptr<archive, ArchiveFree>;
-
-std::string errno_text(int err) { return std::strerror(err); }
-
-// A file being written next to its destination; deleted unless committed.
-class PendingFile {
- public:
-  PendingFile(std::filesystem::path temp, std::filesystem::path destination, int fd)
-      : temp_(std::move(temp)), destination_(std::move(destination)), fd_(fd) {}
-  PendingFile(const PendingFile&) = delete;
-  PendingFile& operator=(const PendingFile&) = delete;
-  ~PendingFile() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!committed_) ::unlink(temp_.c_str());
-  }
-
-  static Result<std::unique_ptr<PendingFile>> create(const std::filesystem::path& destination) {
-    // Hidden, unique, and in the same directory so that rename() is atomic.
-    std::string name = ".";
-    name += destination.filename().string();
-    name += ".XXXXXX";
-    std::string pattern = (destination.parent_path() / name).string();
-    const int fd = ::mkostemp(pattern.data(), O_CLOEXEC);
-    if (fd < 0) {
-      const int err = errno;
-      return error(ErrorCode::kIoError, "cannot create a temporary file in " +
-                                            destination.parent_path().string() + ": " +
-                                            errno_text(err));
-    }
-    ::fchmod(fd, 0644);  // mkostemp creates 0600; models are meant to be shared
-    return std::make_unique<PendingFile>(pattern, destination, fd);
-  }
-
-  Status write(std::span<const uint8_t> bytes) {
-    while (!bytes.empty()) {
-      const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        const int err = errno;
-        return error(ErrorCode::kIoError,
-                     "cannot write " + temp_.string() + ": " + errno_text(err));
-      }
-      bytes = bytes.subspan(static_cast<size_t>(n));
-    }
-    return Status::ok();
-  }
-
-  // Makes the bytes durable before the rename publishes them.
-  Status finish_writing() {
-    int err = ::fsync(fd_) == 0 ? 0 : errno;
-    if (::close(fd_) != 0 && err == 0) err = errno;
-    fd_ = -1;
-    if (err != 0) {
-      return error(ErrorCode::kIoError, "cannot write " + temp_.string() + ": " + errno_text(err));
-    }
-    return Status::ok();
-  }
-
-  Status commit() {
-    if (::rename(temp_.c_str(), destination_.c_str()) != 0) {
-      const int err = errno;
-      return error(ErrorCode::kIoError, "cannot rename " + temp_.string() + " to " +
-                                            destination_.string() + ": " + errno_text(err));
-    }
-    committed_ = true;
-    return Status::ok();
-  }
-
-  const std::filesystem::path& destination() const { return destination_; }
-
- private:
-  std::filesystem::path temp_;
-  std::filesystem::path destination_;
-  int fd_;
-  bool committed_ = false;
-};
 
 std::string archive_failure(archive* reader, const std::filesystem::path& tarball) {
   const char* message = archive_error_string(reader);
