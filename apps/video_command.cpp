@@ -126,8 +126,8 @@ Result<SegmentManifest> prepare_work_directory(const VideoArgs& a, const fs::pat
 
 int run_video(const VideoArgs& a) {
   const auto start_time = Clock::now();
-  // libav*'s informational chatter (encoder statistics) would bury the progress.
-  av_log_set_level(AV_LOG_ERROR);
+  // Our own messages carry libav*'s error text; its log would bury the progress.
+  av_log_set_level(AV_LOG_QUIET);
   if (a.output.empty() && !a.benchmark_inference_only) {
     return report_error(error(ErrorCode::kInvalidArgument, "video: give the output file with -o"));
   }
@@ -213,7 +213,14 @@ int run_video(const VideoArgs& a) {
   auto report = run_video_pipeline(*reader, *session, *manifest, config);
   progress.finish();
   if (!report.is_ok()) {
-    if (report.status().code() == ErrorCode::kCancelled) {
+    const ErrorCode code = report.status().code();
+    // Finished segments are worth keeping when the same command can go on
+    // later; a broken input or a bad option makes them useless.
+    if (code != ErrorCode::kCancelled && code != ErrorCode::kIoError &&
+        code != ErrorCode::kResourceExhausted) {
+      fs::remove_all(work_dir, ec);
+    }
+    if (code == ErrorCode::kCancelled) {
       return report_error(
           error(ErrorCode::kCancelled, "interrupted; " + std::to_string(manifest->segments.size()) +
                                            " finished segments are kept in " + work_dir.string() +

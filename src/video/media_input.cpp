@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 // header can name further files to open.
 const char* const kAcceptedDemuxers =
     "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,flv,mpegts,mpeg,ogg,nut,asf,mxf,ivf,"
-    "h264,hevc,m4v,mpegvideo,yuv4mpegpipe,gif,rawvideo,wav,mp3,aac,flac";
+    "h264,hevc,m4v,mpegvideo,yuv4mpegpipe,gif,wav,mp3,aac,flac";
 
 namespace {
 
@@ -28,8 +28,8 @@ bool accepted(const AVInputFormat* format) {
   return av_match_list(format->name, kAcceptedDemuxers, ',') > 0;
 }
 
-// Names the container from the file's first bytes (and its name), without
-// letting libavformat open anything.
+// Names the container from the file's first bytes, without letting
+// libavformat open anything.
 Result<const AVInputFormat*> probe_container(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -38,9 +38,9 @@ Result<const AVInputFormat*> probe_container(const fs::path& path) {
   // The prober reads AVPROBE_PADDING_SIZE zero bytes past the data.
   std::vector<unsigned char> head(kProbeBytes + AVPROBE_PADDING_SIZE, 0);
   in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(kProbeBytes));
-  const std::string name = path.string();
+  // By content alone: a name ending in .mp4 must not make a text file a video.
   AVProbeData probe{};
-  probe.filename = name.c_str();
+  probe.filename = "";
   probe.buf = head.data();
   probe.buf_size = static_cast<int>(in.gcount());
   int score = 0;

@@ -5,6 +5,7 @@ extern "C" {
 }
 
 #include <cmath>
+#include <cstdio>
 
 #include "video/media_input.hpp"
 
@@ -179,11 +180,52 @@ Status VideoReader::check_frame(const AVFrame& frame) const {
   return Status::ok();
 }
 
+namespace {
+
+// The video stream's own length as the container declares it, in seconds; 0
+// when it does not (Matroska keeps it in a DURATION tag, "HH:MM:SS.nnnnnnnnn").
+double declared_video_seconds(const AVStream& stream) {
+  if (stream.duration > 0) return static_cast<double>(stream.duration) * av_q2d(stream.time_base);
+  const AVDictionaryEntry* tag = av_dict_get(stream.metadata, "DURATION", nullptr, 0);
+  int h = 0, m = 0;
+  double s = 0;
+  if (tag != nullptr && std::sscanf(tag->value, "%d:%d:%lf", &h, &m, &s) == 3)
+    return h * 3600.0 + m * 60.0 + s;
+  return 0;
+}
+
+}  // namespace
+
+// Some demuxers (Matroska) end a cut-off file quietly, as if it were whole;
+// the container's own length gives it away.
+Status VideoReader::check_complete() const {
+  if (end_pts_ != INT64_MAX || frames_read_ == 0) return Status::ok();
+  const AVStream& stream = *format_->streams[info_.stream_index];
+  const double declared = declared_video_seconds(stream);
+  const double frames_end = static_cast<double>(next_pts_) * av_q2d(info_.time_base) -
+                            (stream.start_time != AV_NOPTS_VALUE
+                                 ? static_cast<double>(stream.start_time) * av_q2d(info_.time_base)
+                                 : 0.0);
+  const double frame = info_.frame_rate.num > 0 ? 1 / av_q2d(info_.frame_rate) : 0.04;
+  if (declared > 0 && frames_end < declared - std::max(0.5, 2 * frame)) {
+    char text[160];
+    std::snprintf(text, sizeof text,
+                  " is truncated: its video should last %.2f s, but its frames end at %.2f s "
+                  "(after %lld frames); copy or download it again",
+                  declared, frames_end, static_cast<long long>(frames_read_));
+    return error(ErrorCode::kInvalidImage, path_.string() + text);
+  }
+  return Status::ok();
+}
+
 Result<FramePtr> VideoReader::next_frame() {
   FramePtr frame = make_frame();
   while (true) {
     const int rc = avcodec_receive_frame(decoder_.get(), frame.get());
-    if (rc == AVERROR_EOF) return FramePtr();
+    if (rc == AVERROR_EOF) {
+      RESR_RETURN_IF_ERROR(check_complete());
+      return FramePtr();
+    }
     if (rc == AVERROR(EAGAIN)) {
       RESR_ASSIGN_OR_RETURN(bool more, feed_decoder());
       if (!more) return FramePtr();

@@ -54,7 +54,8 @@ class VideoReader {
 
   // The next frame of the range with its pts relative to the origin, or null
   // at the end. Errors: kInvalidImage (a packet that cannot be read or decoded,
-  // with its byte offset), kUnsupported (the frame size changes mid-stream).
+  // with its byte offset; frames ending well before the length the container
+  // declares: a truncated file), kUnsupported (the frame size changes mid-stream).
   Result<FramePtr> next_frame();
   // Frames handed out so far.
   int64_t frames_read() const { return frames_read_; }
@@ -64,6 +65,7 @@ class VideoReader {
   // Feeds the decoder one more packet (or the flush); false at the end of the stream.
   Result<bool> feed_decoder();
   Status check_frame(const AVFrame& frame) const;
+  Status check_complete() const;
 
   std::filesystem::path path_;
   InputFormatPtr format_;
