@@ -17,8 +17,9 @@ extern "C" {
 
 #include "backend/backend.hpp"
 #include "cli/byte_size.hpp"
-#include "model_options.hpp"
+#include "engine/tile_profile.hpp"
 #include "pipeline/auto_tile.hpp"
+#include "runtime_options.hpp"
 #include "video/final_mux.hpp"
 #include "video/inference_benchmark.hpp"
 #include "video/segment_manifest.hpp"
@@ -35,12 +36,11 @@ namespace {
 struct VideoArgs {
   std::string input;
   std::string output;
-  ModelOptions model;
+  RuntimeOptions runtime;
   double outscale = 0;
   EncoderSettings encoder;
   double start = 0;
   double duration = 0;
-  std::string backend = "cpu";
   int tile = 0;
   std::string max_memory = "1G";
   int64_t segment_frames = 240;
@@ -61,13 +61,6 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-int input_multiple(const Graph& graph) {
-  int multiple = 1;
-  for (const Node& n : graph.nodes)
-    if (n.kind == OpKind::kPixelUnshuffle) multiple *= n.factor;
-  return multiple;
-}
-
 // Everything a finished segment depends on: a resumed run must match it.
 std::string fingerprint(const VideoArgs& a, const ModelInfo& model, const EncoderStreamSpec& s) {
   struct stat st {};
@@ -76,6 +69,8 @@ std::string fingerprint(const VideoArgs& a, const ModelInfo& model, const Encode
                       {"input_bytes", static_cast<int64_t>(st.st_size)},
                       {"input_mtime", static_cast<int64_t>(st.st_mtime)},
                       {"model", model.source},
+                      {"engine", a.runtime.engine},
+                      {"precision", a.runtime.precision},
                       {"width", s.frame.width},
                       {"height", s.frame.height},
                       {"pix_fmt", av_get_pix_fmt_name(s.frame.pix_fmt)},
@@ -144,21 +139,14 @@ int run_video(const VideoArgs& a) {
   if (!reader.is_ok()) return report_error(reader.status());
   const VideoSourceInfo& src = reader->info();
 
-  auto model = a.model.load();
+  auto model = a.runtime.prepare();
   if (!model.is_ok()) return report_error(model.status());
-  const Graph& graph = (*model)->graph;
+  std::unique_ptr<Session> session = model->compiled->new_session();
+  const Graph& graph = model->graph;
   FrameUpscaleSpec upscale;
   upscale.scale = graph.scale;
-  upscale.input_multiple = input_multiple(graph);
-  upscale.tile = a.tile > 0 ? a.tile : auto_tile_size(graph, *budget);
-
-  auto backend = make_backend(a.backend);
-  if (!backend.is_ok()) return report_error(backend.status());
-  BackendOptions backend_options;
-  backend_options.threads = a.encoder.threads;
-  auto compiled = (*backend)->compile(graph, backend_options);
-  if (!compiled.is_ok()) return report_error(compiled.status());
-  std::unique_ptr<Session> session = (*compiled)->new_session();
+  upscale.input_multiple = model->input_multiple();
+  upscale.tile = tile_for(model->tile_profile, a.tile, auto_tile_size(graph, *budget));
 
   if (a.benchmark_inference_only) {
     auto bench = benchmark_inference(*reader, *session, upscale);
@@ -196,7 +184,7 @@ int run_video(const VideoArgs& a) {
     for (const std::string& note : plan->notes) std::fprintf(stderr, "note: %s\n", note.c_str());
 
   const fs::path work_dir = work_directory_for(output);
-  auto manifest = prepare_work_directory(a, work_dir, fingerprint(a, (*model)->info, stream));
+  auto manifest = prepare_work_directory(a, work_dir, fingerprint(a, model->info, stream));
   if (!manifest.is_ok()) return report_error(manifest.status());
 
   std::signal(SIGINT, on_interrupt);
@@ -241,12 +229,14 @@ int run_video(const VideoArgs& a) {
                  pipeline_seconds);
   }
   if (a.json) {
-    const ModelInfo& info = (*model)->info;
+    const ModelInfo& info = model->info;
     const nlohmann::json j = {
         {"input", a.input},
         {"output", output.string()},
         {"model", {{"source", info.source}, {"arch", info.arch}, {"scale", info.scale}}},
-        {"backend", a.backend},
+        {"backend", model->backend},
+        {"engine", a.runtime.engine},
+        {"threads", resolve_thread_count(a.runtime.threads)},
         {"input_size", {src.width, src.height}},
         {"output_size", {stream.frame.width, stream.frame.height}},
         {"codec", a.encoder.codec},
@@ -269,12 +259,12 @@ int run_video(const VideoArgs& a) {
 
 void add_video_command(CLI::App& app, int& exit_code) {
   auto a = std::make_shared<VideoArgs>();
-  a->model.model = "realesr-animevideov3";
+  a->runtime.model.model = "realesr-animevideov3";
   CLI::App* cmd = app.add_subcommand(
       "video", "upscale a video; audio, subtitles and attachments are copied untouched");
   cmd->add_option("-i,--input", a->input, "input video")->required();
   cmd->add_option("-o,--output", a->output, "output video; its extension picks the container");
-  a->model.add_to(*cmd);
+  a->runtime.add_to(*cmd);
   cmd->add_option("-s,--outscale", a->outscale,
                   "final scale (Lanczos after the model; default: the model's)")
       ->check(CLI::PositiveNumber);
@@ -290,11 +280,6 @@ void add_video_command(CLI::App& app, int& exit_code) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--duration", a->duration, "upscale this many seconds")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("-j,--threads", a->encoder.threads,
-                  "threads for the model and the encoder (0 = all cores)")
-      ->check(CLI::Range(0, std::numeric_limits<int>::max()));
-  cmd->add_option("--backend", a->backend, "execution backend: cpu or reference")
-      ->capture_default_str();
   cmd->add_option("-t,--tile", a->tile, "tile size in input pixels (0 = auto from --max-memory)")
       ->check(CLI::Range(0, std::numeric_limits<int>::max()));
   cmd->add_option("--max-memory", a->max_memory, "memory budget that sizes auto tiles")
@@ -310,7 +295,11 @@ void add_video_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("-q,--quiet", a->quiet, "no progress on stderr");
   cmd->add_flag("--benchmark-inference-only", a->benchmark_inference_only,
                 "time the model alone on the input's frames; write nothing (for bench/)");
-  cmd->callback([a, &exit_code] { exit_code = run_video(*a); });
+  cmd->callback([a, &exit_code] {
+    // -j sizes the encoder's threads as well as the model's.
+    a->encoder.threads = a->runtime.threads;
+    exit_code = run_video(*a);
+  });
 }
 
 }  // namespace resr
