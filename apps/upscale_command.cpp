@@ -12,6 +12,7 @@
 #include "cli/job_list.hpp"
 #include "pipeline/auto_tile.hpp"
 #include "pipeline/image_loader.hpp"
+#include "pipeline/image_prefetcher.hpp"
 #include "pipeline/image_upscaler.hpp"
 #include "pipeline/output_format.hpp"
 #include "runtime_options.hpp"
@@ -45,6 +46,9 @@ struct UpscaleArgs {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Decoded size up to which the next image of a folder run is decoded ahead.
+constexpr int64_t kPrefetchBytes = int64_t{64} << 20;
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
@@ -82,12 +86,11 @@ struct ImageOutcome {
   bool skipped = false;
 };
 
-ImageOutcome upscale_one(const UpscaleJob& job, const UpscaleArgs& args, Session& session,
-                         UpscaleOptions options) {
+ImageOutcome upscale_one(const UpscaleJob& job, Result<InputImage> image, const UpscaleArgs& args,
+                         Session& session, UpscaleOptions options) {
   ImageOutcome outcome;
   outcome.output = job.output;
   std::error_code ec;
-  auto image = open_image(job.input, options.limits);
   if (!image.is_ok()) return {image.status(), job.output, {}, false};
 
   // The output extension names the format; alpha needs a format that keeps it.
@@ -199,6 +202,8 @@ int run_upscale(const UpscaleArgs& args) {
   options.limits = {args.max_input_pixels, args.max_output_pixels};
 
   Progress progress(args.quiet, list->jobs.size());
+  // The next image decodes while this one runs (small images only: bounded memory).
+  ImagePrefetcher prefetcher(options.limits, kPrefetchBytes);
   nlohmann::json images = nlohmann::json::array();
   int failed = 0, skipped = 0, exit_code = 0;
   for (size_t i = 0; i < list->jobs.size(); ++i) {
@@ -208,7 +213,9 @@ int run_upscale(const UpscaleArgs& args) {
     };
     progress.start_image();
     const auto image_start = Clock::now();
-    ImageOutcome outcome = upscale_one(job, args, *session, options);
+    Result<InputImage> image = prefetcher.take(job.input);
+    if (i + 1 < list->jobs.size()) prefetcher.start(list->jobs[i + 1].input);
+    ImageOutcome outcome = upscale_one(job, std::move(image), args, *session, options);
     const double secs = seconds_since(image_start);
     nlohmann::json entry = {{"input", job.input.string()}, {"output", outcome.output.string()}};
     if (outcome.skipped) {
