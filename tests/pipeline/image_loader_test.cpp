@@ -47,6 +47,30 @@ TEST(ImageLoader, DescribesEveryKindOfInput) {
   }
 }
 
+// HEIF (HEVC) and AVIF (AV1) share libvips' heif loader; written here with
+// libvips' own encoder, so no binary fixture is needed.
+TEST(ImageLoader, OpensHeifAndAvif) {
+  ScratchDir dir;
+  VipsImagePtr source(vips_image_new_from_file(fixture("sample.png").c_str(), nullptr));
+  ASSERT_TRUE(source);
+  for (const auto& [name, compression] :
+       {std::pair{"sample.heic", VIPS_FOREIGN_HEIF_COMPRESSION_HEVC},
+        std::pair{"sample.avif", VIPS_FOREIGN_HEIF_COMPRESSION_AV1}}) {
+    const std::string path = (dir / name).string();
+    ASSERT_EQ(vips_heifsave(source.get(), path.c_str(), "compression", compression, "lossless",
+                            TRUE, nullptr),
+              0)
+        << take_vips_error();
+    auto image = open_image(path);
+    ASSERT_TRUE(image.is_ok()) << image.status().message();
+    EXPECT_EQ(image->info().format, "heif") << name;
+    EXPECT_EQ(image->info().width, 128) << name;
+    EXPECT_EQ(image->info().height, 96) << name;
+    EXPECT_EQ(image->info().colour_channels, 3) << name;
+    EXPECT_EQ(image->info().bit_depth, 8) << name;
+  }
+}
+
 TEST(ImageLoader, GifGivesItsFirstFrame) {
   Result<InputImage> image = open_image(fixture("palette.gif"));
   ASSERT_TRUE(image.is_ok()) << image.status().message();
