@@ -10,6 +10,7 @@ packages=(
   # libraries
   libdnnl-dev                  # CPU backend
   libvips-dev                  # image codecs and streaming
+  libcurl4-openssl-dev         # server: URL inputs
   libonnx-dev libprotobuf-dev protobuf-compiler
   libssl-dev zlib1g-dev libarchive-dev
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
