@@ -112,4 +112,17 @@ std::string address_text(const sockaddr* address, size_t length) {
   return text;
 }
 
+std::optional<std::string> canonical_ip_literal(const std::string& literal) {
+  char text[INET6_ADDRSTRLEN];
+  in_addr v4;
+  in6_addr v6;
+  if (inet_pton(AF_INET, literal.c_str(), &v4) == 1) {
+    return inet_ntop(AF_INET, &v4, text, sizeof text);
+  }
+  if (inet_pton(AF_INET6, literal.c_str(), &v6) == 1) {
+    return inet_ntop(AF_INET6, &v6, text, sizeof text);
+  }
+  return std::nullopt;
+}
+
 }  // namespace resr

@@ -22,4 +22,8 @@ std::optional<std::string> non_public_address_kind(const sockaddr* address, size
 // "127.0.0.1" or "::1" ("?" for anything else).
 std::string address_text(const sockaddr* address, size_t length);
 
+// The canonical text of an IPv4 or IPv6 literal ("0:0::1" -> "::1"), the form
+// address_text() gives, or nullopt when `literal` is not one.
+std::optional<std::string> canonical_ip_literal(const std::string& literal);
+
 }  // namespace resr

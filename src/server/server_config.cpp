@@ -13,6 +13,7 @@
 
 #include "backend/backend.hpp"
 #include "cli/byte_size.hpp"
+#include "server/address_screen.hpp"
 
 extern char** environ;  // NOLINT: POSIX, declared by no standard header
 
@@ -25,7 +26,7 @@ constexpr int64_t kIntMax = std::numeric_limits<int>::max();
 // One value as a source gave it. Environment variables are always text and
 // are parsed according to the setting; TOML values keep their own type.
 struct RawValue {
-  std::variant<std::string, int64_t, bool, double> value;
+  std::variant<std::string, int64_t, bool, double, std::vector<std::string>> value;
   bool is_env_text = false;
   std::string where;  // "server.toml:3" or "environment variable REAL_ESRGAN_SERVE_PORT"
 };
@@ -34,6 +35,11 @@ std::string describe(const RawValue& raw) {
   if (const auto* s = std::get_if<std::string>(&raw.value)) return "'" + *s + "'";
   if (const auto* i = std::get_if<int64_t>(&raw.value)) return std::to_string(*i);
   if (const auto* b = std::get_if<bool>(&raw.value)) return *b ? "true" : "false";
+  if (const auto* list = std::get_if<std::vector<std::string>>(&raw.value)) {
+    std::string text;
+    for (const std::string& item : *list) text += (text.empty() ? "'" : ", '") + item + "'";
+    return "[" + text + "]";
+  }
   return std::to_string(std::get<double>(raw.value));
 }
 
@@ -97,6 +103,26 @@ Result<bool> as_bool(std::string_view key, const RawValue& raw) {
                    raw.is_env_text ? "true/false, 1/0, yes/no or on/off" : "true or false");
 }
 
+// A TOML array of strings, or comma-separated text in the environment.
+Result<std::vector<std::string>> as_list(std::string_view key, const RawValue& raw) {
+  if (const auto* list = std::get_if<std::vector<std::string>>(&raw.value)) return *list;
+  const auto* text = std::get_if<std::string>(&raw.value);
+  if (text == nullptr || !raw.is_env_text) {
+    return bad_value(key, raw, "an array of strings");
+  }
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (start <= text->size()) {
+    const size_t comma = std::min(text->find(',', start), text->size());
+    std::string item = text->substr(start, comma - start);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (!item.empty()) items.push_back(item);
+    start = comma + 1;
+  }
+  return items;
+}
+
 struct Setting {
   std::string_view key;  // TOML key; dotted = inside a table
   std::function<Status(ServerConfig&, const RawValue&)> apply;
@@ -152,6 +178,22 @@ Setting backend_setting() {
           }};
 }
 
+template <typename Field>
+Setting address_list(std::string_view key, Field field) {
+  return {key, [=](ServerConfig& config, const RawValue& raw) -> Status {
+            RESR_ASSIGN_OR_RETURN(std::vector<std::string> items, as_list(key, raw));
+            for (std::string& item : items) {
+              std::optional<std::string> canonical = canonical_ip_literal(item);
+              if (!canonical) {
+                return bad_value(key, raw, "IP addresses such as \"10.0.0.7\" or \"fd00::5\"");
+              }
+              item = *canonical;
+            }
+            field(config) = std::move(items);
+            return Status::ok();
+          }};
+}
+
 #define RESR_FIELD(member) \
   [](ServerConfig & c) -> auto& { return c.member; }
 
@@ -184,6 +226,7 @@ const std::vector<Setting>& settings() {
       text("pid_file", RESR_FIELD(pid_file)),
       text("log_file", RESR_FIELD(log_file)),
       flag("url_fetch.allow_private_addresses", RESR_FIELD(url_fetch.allow_private_addresses)),
+      address_list("url_fetch.allowed_addresses", RESR_FIELD(url_fetch.allowed_addresses)),
       integer("url_fetch.max_redirects", RESR_FIELD(url_fetch.max_redirects), 0, 20),
       integer("url_fetch.connect_timeout_seconds", RESR_FIELD(url_fetch.connect_timeout_seconds), 1,
               600),
@@ -319,6 +362,12 @@ class Loader {
         raw.value = *node.value<bool>();
       } else if (node.is_floating_point()) {
         raw.value = *node.value<double>();
+      } else if (const toml::array* array = node.as_array();
+                 array != nullptr &&
+                 (array->empty() || array->is_homogeneous(toml::node_type::string))) {
+        std::vector<std::string> items;
+        for (const toml::node& item : *array) items.push_back(*item.value<std::string>());
+        raw.value = std::move(items);
       } else {
         const char* got = node.is_array()   ? "an array"
                           : node.is_table() ? "a table"

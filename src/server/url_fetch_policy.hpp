@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace resr {
 
@@ -13,6 +15,9 @@ struct UrlFetchPolicy {
   // Lets URLs reach loopback, private, link-local and unspecified addresses
   // (only for trusted clients or tests).
   bool allow_private_addresses = false;
+  // Non-public addresses allowed all the same, as IP literals ("10.0.0.7",
+  // "fd00::5"): e.g. an internal image store. Every other one stays refused.
+  std::vector<std::string> allowed_addresses;
   int max_redirects = 3;
   int connect_timeout_seconds = 10;
   // The whole transfer, redirects included.

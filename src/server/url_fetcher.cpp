@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <memory>
+#include <set>
 
 #include "server/address_screen.hpp"
 
@@ -29,8 +30,9 @@ struct Transfer {
   const std::atomic<bool>* cancel;
   std::string body;
   bool over_cap = false;
-  int64_t announced_bytes = -1;  // Content-Length of the latest response
-  std::string refused;           // "127.0.0.1 (loopback)": the last connection refused
+  int64_t announced_bytes = -1;             // Content-Length of the latest response
+  std::string refused;                      // "127.0.0.1 (loopback)": the last connection refused
+  std::set<std::string> allowed_addresses;  // canonical text
 };
 
 // Called for every connection curl opens, with the resolved address: the one
@@ -40,8 +42,9 @@ curl_socket_t open_checked_socket(void* user, curlsocktype, curl_sockaddr* addre
   if (!transfer->policy.allow_private_addresses) {
     const std::optional<std::string> kind =
         non_public_address_kind(&address->addr, address->addrlen);
-    if (kind) {
-      transfer->refused = address_text(&address->addr, address->addrlen) + " (" + *kind + ")";
+    const std::string text = address_text(&address->addr, address->addrlen);
+    if (kind && !transfer->allowed_addresses.contains(text)) {
+      transfer->refused = text + " (" + *kind + ")";
       return CURL_SOCKET_BAD;
     }
   }
@@ -117,7 +120,8 @@ Status transfer_error(CURLcode code, const Transfer& transfer, const std::string
         return error(ErrorCode::kInvalidArgument,
                      "refused to connect to " + transfer.refused +
                          ": URL inputs may not reach loopback, private, link-local, multicast or "
-                         "unspecified addresses (url_fetch.allow_private_addresses)");
+                         "unspecified addresses (url_fetch.allow_private_addresses, "
+                         "url_fetch.allowed_addresses)");
       }
       break;
     case CURLE_WRITE_ERROR:
@@ -153,7 +157,15 @@ Result<FetchedUrl> fetch(const std::string& url, const UrlFetchPolicy& policy,
   CurlHandle handle(curl_easy_init(), curl_easy_cleanup);
   if (!handle) return error(ErrorCode::kResourceExhausted, "cannot create a libcurl handle");
   CURL* curl = handle.get();
-  Transfer transfer{policy, cancel, {}, false, -1, {}};
+  Transfer transfer{policy, cancel, {}, false, -1, {}, {}};
+  for (const std::string& allowed : policy.allowed_addresses) {
+    const std::optional<std::string> canonical = canonical_ip_literal(allowed);
+    if (!canonical) {
+      return error(ErrorCode::kInvalidArgument,
+                   "url_fetch.allowed_addresses: '" + allowed + "' is not an IPv4 or IPv6 address");
+    }
+    transfer.allowed_addresses.insert(*canonical);
+  }
   char error_text[CURL_ERROR_SIZE] = "";
   CURLcode setup = CURLE_OK;
   auto set = [&](CURLoption option, auto value) {

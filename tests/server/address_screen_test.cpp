@@ -110,5 +110,13 @@ TEST(AddressScreen, AddressText) {
   EXPECT_EQ(address_text(v6.get(), v6.length), "::ffff:127.0.0.1");
 }
 
+TEST(AddressScreen, CanonicalIpLiteral) {
+  EXPECT_EQ(canonical_ip_literal("10.0.0.7"), "10.0.0.7");
+  EXPECT_EQ(canonical_ip_literal("0:0:0:0:0:0:0:1"), "::1");
+  EXPECT_EQ(canonical_ip_literal("FD00::5"), "fd00::5");
+  EXPECT_EQ(canonical_ip_literal("localhost"), std::nullopt);
+  EXPECT_EQ(canonical_ip_literal("10.0.0.7 "), std::nullopt);
+}
+
 }  // namespace
 }  // namespace resr

@@ -138,7 +138,12 @@ TEST_F(ServerConfigTest, WrongTypesNameKeySourceAndExpectation) {
   message = load_error("max_queue = 2.5\n");
   EXPECT_NE(message.find("'max_queue'"), std::string::npos) << message;
   message = load_error("token = [\"a\"]\n");
+  EXPECT_NE(message.find("expected a string, got ['a']"), std::string::npos) << message;
+  message = load_error("token = [1, \"a\"]\n");
   EXPECT_NE(message.find("expected a single value, got an array"), std::string::npos) << message;
+  message = load_error("url_fetch.allowed_addresses = \"10.0.0.1\"\n");
+  EXPECT_NE(message.find("expected an array of strings, got '10.0.0.1'"), std::string::npos)
+      << message;
 }
 
 TEST_F(ServerConfigTest, OutOfRangeValuesAreRefused) {
@@ -158,6 +163,28 @@ TEST_F(ServerConfigTest, OutOfRangeValuesAreRefused) {
   EXPECT_NE(load_error("host = \"\"\n").find("expected a non-empty string"), std::string::npos);
   EXPECT_NE(load_error("", {{"REAL_ESRGAN_SERVE_URL_FETCH_ALLOW_PRIVATE_ADDRESSES", "maybe"}})
                 .find("expected true/false, 1/0, yes/no or on/off, got 'maybe'"),
+            std::string::npos);
+}
+
+TEST_F(ServerConfigTest, AllowedAddressesAreCanonicalIpLiterals) {
+  auto config = load_server_config(
+      write_toml("[url_fetch]\nallowed_addresses = [\"10.0.0.7\", \"0:0::1\"]\n"), {});
+  ASSERT_TRUE(config.is_ok()) << config.status().message();
+  EXPECT_EQ(config->url_fetch.allowed_addresses, (std::vector<std::string>{"10.0.0.7", "::1"}));
+
+  config = load_server_config(
+      "", {{"REAL_ESRGAN_SERVE_URL_FETCH_ALLOWED_ADDRESSES", " 192.168.1.5 ,fd00::5,"}});
+  ASSERT_TRUE(config.is_ok()) << config.status().message();
+  EXPECT_EQ(config->url_fetch.allowed_addresses,
+            (std::vector<std::string>{"192.168.1.5", "fd00::5"}));
+
+  config = load_server_config(write_toml("url_fetch.allowed_addresses = []\n"), {});
+  ASSERT_TRUE(config.is_ok()) << config.status().message();
+  EXPECT_TRUE(config->url_fetch.allowed_addresses.empty());
+
+  EXPECT_NE(load_error("", {{"REAL_ESRGAN_SERVE_URL_FETCH_ALLOWED_ADDRESSES", "10.0.0.1,intranet"}})
+                .find("server setting 'url_fetch.allowed_addresses' (environment variable "
+                      "REAL_ESRGAN_SERVE_URL_FETCH_ALLOWED_ADDRESSES): expected IP addresses"),
             std::string::npos);
 }
 

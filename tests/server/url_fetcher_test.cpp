@@ -254,5 +254,33 @@ TEST(UrlFetcher, RefusesLoopbackPrivateLinkLocalAndUnspecifiedAddresses) {
   EXPECT_EQ(server.requests(), 0);
 }
 
+TEST(UrlFetcher, AllowedAddressStillChecksEveryRedirectHop) {
+  LoopbackServer server;
+  UrlFetchPolicy policy;
+  policy.allowed_addresses = {"127.0.0.1"};
+  auto fetched = fetch_url(server.url("/hops/1"), policy);
+  ASSERT_TRUE(fetched.is_ok()) << fetched.status().message();
+  EXPECT_EQ(fetched->body, "PNG-BYTES");
+
+  // The allowed host redirects to other loopback addresses: each hop refused.
+  const std::string port = std::to_string(server.port());
+  for (const std::string& target :
+       {"http://127.0.0.2:" + port + "/image", "http://[::1]:" + port + "/image",
+        "http://[::ffff:127.0.0.1]:" + port + "/image"}) {
+    const int before = server.requests();
+    const Status status = expect_failure(fetch_url(server.url("/redirect?to=" + target), policy),
+                                         ErrorCode::kInvalidArgument);
+    EXPECT_TRUE(contains(status, "(redirected to " + target + "): refused to connect to "))
+        << status.message();
+    EXPECT_TRUE(contains(status, "(loopback")) << status.message();
+    EXPECT_EQ(server.requests(), before + 1);
+  }
+
+  policy.allowed_addresses = {"intranet"};
+  const Status status =
+      expect_failure(fetch_url(server.url("/image"), policy), ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(contains(status, "'intranet' is not an IPv4 or IPv6 address")) << status.message();
+}
+
 }  // namespace
 }  // namespace resr
