@@ -4,8 +4,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <future>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "backend/backend.hpp"
 #include "cli/byte_size.hpp"
@@ -47,8 +49,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Decoded size up to which the next image of a folder run is decoded ahead.
+// Decoded size up to which the next image of a folder run is decoded ahead,
+// and output size up to which an image is encoded while the next one runs.
 constexpr int64_t kPrefetchBytes = int64_t{64} << 20;
+constexpr int64_t kDeferredWriteBytes = int64_t{64} << 20;
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
@@ -84,14 +88,21 @@ struct ImageOutcome {
   fs::path output;
   UpscaleReport report;
   bool skipped = false;
+  // Computed, not yet written: status and report come from its write().
+  std::optional<DeferredWrite> deferred;
 };
 
+// `defer`: compute the output into memory and leave its encoding to the
+// caller, to run while the next image is upscaled (for small outputs).
 ImageOutcome upscale_one(const UpscaleJob& job, Result<InputImage> image, const UpscaleArgs& args,
-                         Session& session, UpscaleOptions options) {
+                         Session& session, UpscaleOptions options, bool defer) {
   ImageOutcome outcome;
   outcome.output = job.output;
   std::error_code ec;
-  if (!image.is_ok()) return {image.status(), job.output, {}, false};
+  if (!image.is_ok()) {
+    outcome.status = image.status();
+    return outcome;
+  }
 
   // The output extension names the format; alpha needs a format that keeps it.
   OutputFormat format = output_format_from_name(job.output.extension().string().substr(1))
@@ -112,16 +123,47 @@ ImageOutcome upscale_one(const UpscaleJob& job, Result<InputImage> image, const 
                                        "' for " + outcome.output.string() + ": " + ec.message());
     return outcome;
   }
-  // upscale_image writes beside the output and renames, so an output file
-  // that exists is always complete (a stopped folder run resumes by skipping it).
-  auto report = upscale_image(session, std::move(image).value(), outcome.output,
-                              OutputOptions{format, args.quality}, options);
+  // Outputs are written beside their name and renamed, so an output file that
+  // exists is always complete (a stopped folder run resumes by skipping it).
+  const OutputOptions output_options{format, args.quality};
+  if (defer) {
+    auto deferred = upscale_image_deferred(session, std::move(image).value(), outcome.output,
+                                           output_options, options);
+    if (deferred.is_ok()) {
+      outcome.deferred.emplace(std::move(deferred).value());
+    } else {
+      outcome.status = deferred.status();
+    }
+    return outcome;
+  }
+  auto report =
+      upscale_image(session, std::move(image).value(), outcome.output, output_options, options);
   if (!report.is_ok()) {
     outcome.status = report.status();
     return outcome;
   }
   outcome.report = *report;
   return outcome;
+}
+
+// An image whose encoding runs on another thread while the next is upscaled.
+struct Encoding {
+  size_t index;
+  Clock::time_point start;
+  std::future<ImageOutcome> outcome;
+};
+
+std::future<ImageOutcome> encode_in_background(ImageOutcome computed) {
+  return std::async(std::launch::async, [outcome = std::move(computed)]() mutable {
+    Result<UpscaleReport> report = outcome.deferred->write();
+    outcome.deferred.reset();
+    if (report.is_ok()) {
+      outcome.report = *report;
+    } else {
+      outcome.status = report.status();
+    }
+    return std::move(outcome);
+  });
 }
 
 }  // namespace
@@ -206,17 +248,9 @@ int run_upscale(const UpscaleArgs& args) {
   ImagePrefetcher prefetcher(options.limits, kPrefetchBytes);
   nlohmann::json images = nlohmann::json::array();
   int failed = 0, skipped = 0, exit_code = 0;
-  for (size_t i = 0; i < list->jobs.size(); ++i) {
+  // Records image i's outcome; false when the run must stop there.
+  const auto record = [&](size_t i, const ImageOutcome& outcome, double secs) {
     const UpscaleJob& job = list->jobs[i];
-    options.callbacks.progress = [&progress, i](int done, int total) {
-      progress.tiles(i, done, total);
-    };
-    progress.start_image();
-    const auto image_start = Clock::now();
-    Result<InputImage> image = prefetcher.take(job.input);
-    if (i + 1 < list->jobs.size()) prefetcher.start(list->jobs[i + 1].input);
-    ImageOutcome outcome = upscale_one(job, std::move(image), args, *session, options);
-    const double secs = seconds_since(image_start);
     nlohmann::json entry = {{"input", job.input.string()}, {"output", outcome.output.string()}};
     if (outcome.skipped) {
       ++skipped;
@@ -233,7 +267,7 @@ int run_upscale(const UpscaleArgs& args) {
       if (!list->from_folder || !args.continue_on_error) {
         exit_code = exit_code_for(outcome.status.code());
         images.push_back(entry);
-        break;
+        return false;
       }
     } else {
       entry["status"] = "ok";
@@ -247,7 +281,37 @@ int run_upscale(const UpscaleArgs& args) {
       progress.line(job.input.string() + " -> " + outcome.output.string() + line);
     }
     images.push_back(entry);
+    return true;
+  };
+  std::optional<Encoding> encoding;
+  const auto finish_encoding = [&] {
+    const bool go_on =
+        record(encoding->index, encoding->outcome.get(), seconds_since(encoding->start));
+    encoding.reset();
+    return go_on;
+  };
+  for (size_t i = 0; i < list->jobs.size(); ++i) {
+    const UpscaleJob& job = list->jobs[i];
+    options.callbacks.progress = [&progress, i](int done, int total) {
+      progress.tiles(i, done, total);
+    };
+    progress.start_image();
+    const auto image_start = Clock::now();
+    Result<InputImage> image = prefetcher.take(job.input);
+    if (i + 1 < list->jobs.size()) prefetcher.start(list->jobs[i + 1].input);
+    // Outputs stay in order: one written now waits for the previous encoding.
+    const bool deferrable =
+        image.is_ok() && upscaled_bytes(image->info(), options) <= kDeferredWriteBytes;
+    if (encoding && !deferrable && !finish_encoding()) break;
+    ImageOutcome outcome = upscale_one(job, std::move(image), args, *session, options, deferrable);
+    if (encoding && !finish_encoding()) break;
+    if (outcome.deferred) {
+      encoding = Encoding{i, image_start, encode_in_background(std::move(outcome))};
+    } else if (!record(i, outcome, seconds_since(image_start))) {
+      break;
+    }
   }
+  if (encoding) finish_encoding();
   if (exit_code == 0 && failed > 0) exit_code = kExitSomeImagesFailed;
 
   if (args.json) {

@@ -255,8 +255,46 @@ int auto_tile_size(int64_t budget_bytes, double model_bytes_per_pixel, int width
   return tile;
 }
 
-Result<UpscaleReport> upscale_image(Session& session, InputImage input, const fs::path& output,
-                                    const OutputOptions& format, const UpscaleOptions& options) {
+namespace {
+
+// Writes `image` (the whole pipeline, or pixels already in memory) to a
+// temporary file beside `output` and renames it into place. `producer`, when
+// the pixels are still being computed, has the last word on success.
+Status write_output(VipsImage* image, const fs::path& output, const OutputOptions& format,
+                    int bit_depth, const StripProducer* producer) {
+  const fs::path temp = output.parent_path() / ("." + output.filename().string() + "." +
+                                                std::to_string(getpid()) + ".partial");
+  VipsPtr<VipsTarget> target(vips_target_new_to_file(temp.c_str()));
+  if (!target) {
+    return error(ErrorCode::kIoError, "cannot write " + output.string() + ": " + take_vips_error());
+  }
+  const bool saved = save(image, target.get(), format, bit_depth) == 0;
+  target.reset();
+  // libvips 8.14 can lose a worker thread's error and report success (fixed in
+  // 8.15.5, libvips PR #4116): the producer's own record decides as well.
+  if (!saved || (producer && (!producer->failure.is_ok() || !producer->upscaler.finished()))) {
+    const std::string vips_text = take_vips_error();
+    std::error_code ignored;
+    fs::remove(temp, ignored);
+    if (producer && !producer->failure.is_ok()) return producer->failure;
+    if (saved) return error(ErrorCode::kInternal, "the encoder stopped before the last row");
+    return error(ErrorCode::kIoError, "cannot write " + output.string() + ": " + vips_text);
+  }
+  std::error_code ec;
+  fs::rename(temp, output, ec);
+  if (ec) {
+    fs::remove(temp, ec);
+    return error(ErrorCode::kIoError,
+                 "cannot move the result into " + output.string() + ": " + ec.message());
+  }
+  return Status::ok();
+}
+
+// Builds the whole pipeline (input -> tiles -> model -> strips -> resample ->
+// metadata) and hands its end to `sink`, which pulls the pixels through it.
+template <typename Sink>
+Result<UpscaleReport> run_pipeline(Session& session, InputImage input, const OutputOptions& format,
+                                   const UpscaleOptions& options, Sink sink) {
   RESR_RETURN_IF_ERROR(ensure_vips());
   const ImageInfo& info = input.info();
   if (options.model_scale < 1 || !(options.outscale >= 0) || options.outscale > 64) {
@@ -334,32 +372,52 @@ Result<UpscaleReport> upscale_image(Session& session, InputImage input, const fs
   const int ratio = (native_h + report.height - 1) / report.height;
   producer.keep_rows = (n_lines + 2 * tile_h) * ratio + 64;
 
-  const fs::path temp = output.parent_path() / ("." + output.filename().string() + "." +
-                                                std::to_string(getpid()) + ".partial");
-  VipsPtr<VipsTarget> target(vips_target_new_to_file(temp.c_str()));
-  if (!target) {
-    return error(ErrorCode::kIoError, "cannot write " + output.string() + ": " + take_vips_error());
-  }
-  const bool saved = save(final_image.get(), target.get(), format, report.bit_depth) == 0;
-  target.reset();
-  // libvips 8.14 can lose a worker thread's error and report success (fixed in
-  // 8.15.5, libvips PR #4116): the producer's own record decides as well.
-  if (!saved || !producer.failure.is_ok() || !producer.upscaler.finished()) {
-    const std::string vips_text = take_vips_error();
-    std::error_code ignored;
-    fs::remove(temp, ignored);
-    if (!producer.failure.is_ok()) return producer.failure;
-    if (saved) return error(ErrorCode::kInternal, "the encoder stopped before the last row");
-    return error(ErrorCode::kIoError, "cannot write " + output.string() + ": " + vips_text);
-  }
-  std::error_code ec;
-  fs::rename(temp, output, ec);
-  if (ec) {
-    fs::remove(temp, ec);
-    return error(ErrorCode::kIoError,
-                 "cannot move the result into " + output.string() + ": " + ec.message());
-  }
+  RESR_RETURN_IF_ERROR(sink(final_image.get(), report, producer));
   return report;
+}
+
+}  // namespace
+
+Result<UpscaleReport> upscale_image(Session& session, InputImage input, const fs::path& output,
+                                    const OutputOptions& format, const UpscaleOptions& options) {
+  return run_pipeline(
+      session, std::move(input), format, options,
+      [&](VipsImage* image, const UpscaleReport& report, const StripProducer& producer) {
+        return write_output(image, output, format, report.bit_depth, &producer);
+      });
+}
+
+Result<DeferredWrite> upscale_image_deferred(Session& session, InputImage input,
+                                             const fs::path& output, const OutputOptions& format,
+                                             const UpscaleOptions& options) {
+  VipsImagePtr computed;
+  RESR_ASSIGN_OR_RETURN(
+      UpscaleReport report,
+      run_pipeline(
+          session, std::move(input), format, options,
+          [&](VipsImage* image, const UpscaleReport&, const StripProducer& producer) -> Status {
+            computed.reset(vips_image_copy_memory(image));
+            if (!producer.failure.is_ok()) return producer.failure;
+            if (!computed || !producer.upscaler.finished()) {
+              return error(ErrorCode::kInternal,
+                           "cannot compute " + output.string() + ": " + take_vips_error());
+            }
+            return Status::ok();
+          }));
+  return DeferredWrite(std::move(computed), output, format, report);
+}
+
+Result<UpscaleReport> DeferredWrite::write() {
+  RESR_RETURN_IF_ERROR(write_output(image_.get(), output_, format_, report_.bit_depth, nullptr));
+  image_.reset();
+  return report_;
+}
+
+int64_t upscaled_bytes(const ImageInfo& info, const UpscaleOptions& options) {
+  const int64_t width = upscaled_side(info.width, options.model_scale, options.outscale);
+  const int64_t height = upscaled_side(info.height, options.model_scale, options.outscale);
+  return width * height * (info.colour_channels + (info.has_alpha ? 1 : 0)) *
+         (info.bit_depth == 16 ? 2 : 1);
 }
 
 }  // namespace resr

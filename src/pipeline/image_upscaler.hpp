@@ -59,6 +59,35 @@ Result<UpscaleReport> upscale_image(Session& session, InputImage input,
                                     const std::filesystem::path& output,
                                     const OutputOptions& format, const UpscaleOptions& options);
 
+// An upscaled image computed into memory whose encoding is still to do, so a
+// folder run can encode one image on another thread while it upscales the next.
+class DeferredWrite {
+ public:
+  DeferredWrite(VipsImagePtr image, std::filesystem::path output, OutputOptions format,
+                UpscaleReport report)
+      : image_(std::move(image)), output_(std::move(output)), format_(format), report_(report) {}
+  const std::filesystem::path& output() const { return output_; }
+  // Encodes beside the output and renames it into place (kIoError when it cannot).
+  Result<UpscaleReport> write();
+
+ private:
+  VipsImagePtr image_;
+  std::filesystem::path output_;
+  OutputOptions format_;
+  UpscaleReport report_;
+};
+
+// Like upscale_image, but holds the whole output in memory and leaves its
+// encoding to DeferredWrite::write(); for outputs of a known small size
+// (upscaled_bytes), as memory is not bounded here.
+Result<DeferredWrite> upscale_image_deferred(Session& session, InputImage input,
+                                             const std::filesystem::path& output,
+                                             const OutputOptions& format,
+                                             const UpscaleOptions& options);
+
+// Bytes of the output's pixels for `info` upscaled with `options`.
+int64_t upscaled_bytes(const ImageInfo& info, const UpscaleOptions& options);
+
 // The written size for an input of width x height: the model's scale, or
 // round(side * outscale), at least 1.
 int upscaled_side(int side, int model_scale, double outscale);

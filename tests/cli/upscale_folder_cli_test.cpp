@@ -159,6 +159,36 @@ TEST(UpscaleFolderCli, ContinueOnErrorReportsTheBadImageAndFinishesTheRest) {
   EXPECT_NE(bad["error"].get<std::string>().find("b_broken.png"), std::string::npos);
 }
 
+// An image is encoded while the next one runs: its write error still belongs to it.
+TEST(UpscaleFolderCli, AWriteFailingInTheBackgroundIsReportedForItsImage) {
+  ScratchDir dir;
+  const fs::path in = dir / "in";
+  fs::create_directories(in);
+  for (const char* name : {"a.png", "b.png", "c.png"})
+    fs::copy_file(fixture("rgb8.png"), in / name);
+  fs::create_directories(dir / "in_out/b.png");  // the rename onto it fails
+
+  auto go_on = upscale_cli({"-i", in, "-c", "--overwrite", "--json", "-q"});
+  EXPECT_EQ(go_on.exit_code, kExitSomeImagesFailed) << go_on.err;
+  const auto summary = nlohmann::json::parse(go_on.out);
+  ASSERT_EQ(summary["images"].size(), 3u);
+  EXPECT_EQ(summary["images"][0]["status"], "ok");
+  EXPECT_EQ(summary["images"][1]["status"], "failed");
+  EXPECT_EQ(summary["images"][1]["exit_code"], exit_code_for(ErrorCode::kIoError));
+  EXPECT_NE(summary["images"][1]["error"].get<std::string>().find("in_out/b.png"),
+            std::string::npos);
+  EXPECT_EQ(summary["images"][2]["status"], "ok");
+  EXPECT_FALSE(has_partial_file(dir.path()));
+
+  fs::remove(dir / "in_out/a.png");
+  fs::remove(dir / "in_out/c.png");
+  auto stop = upscale_cli({"-i", in, "--overwrite", "-q"});
+  EXPECT_EQ(stop.exit_code, exit_code_for(ErrorCode::kIoError)) << stop.err;
+  EXPECT_TRUE(fs::exists(dir / "in_out/a.png"));
+  EXPECT_FALSE(fs::exists(dir / "in_out/c.png"));  // computed, never written
+  EXPECT_FALSE(has_partial_file(dir.path()));
+}
+
 TEST(UpscaleFolderCli, SingleFileFailureExitsAtOnceEvenWithContinue) {
   ScratchDir dir;
   testing::write_file_bytes(dir / "empty.png", "");

@@ -51,6 +51,27 @@ TEST_F(ImageUpscalerTest, Rgb8IsEnlargedPixelForPixel) {
   EXPECT_EQ(dir.names(), std::vector<std::string>{"out.png"});
 }
 
+TEST_F(ImageUpscalerTest, DeferredWriteWritesTheSameFileOnlyWhenAsked) {
+  UpscaleOptions options;
+  options.model_scale = 2;
+  options.tile = 32;
+  ASSERT_TRUE(
+      upscale_file(*nearest2.session, 2, fixture("sample.png"), dir / "now.png", options).is_ok());
+  auto image = open_image(fixture("sample.png"));
+  ASSERT_TRUE(image.is_ok());
+  EXPECT_EQ(upscaled_bytes(image->info(), options), 256 * 192 * 3);
+  auto deferred = upscale_image_deferred(*nearest2.session, std::move(image).value(),
+                                         dir / "later.png", {}, options);
+  ASSERT_TRUE(deferred.is_ok()) << deferred.status().message();
+  EXPECT_FALSE(std::filesystem::exists(dir / "later.png"));
+  auto report = deferred->write();
+  ASSERT_TRUE(report.is_ok()) << report.status().message();
+  EXPECT_EQ(report->width, 256);
+  EXPECT_EQ(report->tiles, 12);
+  EXPECT_EQ(testing::read_file_bytes(dir / "later.png"), testing::read_file_bytes(dir / "now.png"));
+  EXPECT_EQ(dir.names().size(), 2u);  // no temporary left
+}
+
 TEST_F(ImageUpscalerTest, SixteenBitStaysSixteenBitWithEveryValueKept) {
   for (const char* file : {"grey16.png", "rgb16.png"}) {
     SCOPED_TRACE(file);
