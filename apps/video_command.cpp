@@ -19,6 +19,7 @@ extern "C" {
 #include "cli/byte_size.hpp"
 #include "engine/tile_profile.hpp"
 #include "pipeline/auto_tile.hpp"
+#include "pipeline/image_limits.hpp"
 #include "runtime_options.hpp"
 #include "video/final_mux.hpp"
 #include "video/inference_benchmark.hpp"
@@ -43,6 +44,7 @@ struct VideoArgs {
   double duration = 0;
   int tile = 0;
   std::string max_memory = "1G";
+  ImageLimits limits;
   int64_t segment_frames = 240;
   bool resume = false;
   bool overwrite = false;
@@ -168,6 +170,24 @@ int run_video(const VideoArgs& a) {
   stream.frame.height = a.outscale > 0 ? static_cast<int>(std::lround(src.height * a.outscale))
                                        : src.height * graph.scale;
   fit_to_chroma_grid(*pix_fmt, stream.frame.width, stream.frame.height);
+  // Checked from the header, before a frame is decoded: a crafted size must
+  // not make the decoder or the model allocate without bound.
+  const int64_t in_pixels = int64_t{src.width} * src.height;
+  const int64_t model_pixels = in_pixels * graph.scale * graph.scale;
+  const int64_t out_pixels = int64_t{stream.frame.width} * stream.frame.height;
+  if (in_pixels > a.limits.max_input_pixels) {
+    return report_error(error(ErrorCode::kResourceExhausted,
+                              a.input + ": frames of " + std::to_string(src.width) + "x" +
+                                  std::to_string(src.height) + " are over --max-input-pixels " +
+                                  std::to_string(a.limits.max_input_pixels)));
+  }
+  if (std::max(out_pixels, model_pixels) > a.limits.max_output_pixels) {
+    return report_error(error(
+        ErrorCode::kResourceExhausted,
+        a.input + ": upscaled frames of " + std::to_string(std::max(out_pixels, model_pixels)) +
+            " pixels are over --max-output-pixels " + std::to_string(a.limits.max_output_pixels) +
+            "; use a smaller --outscale or raise the limit"));
+  }
   stream.frame.color_range = src.color_range;
   stream.frame.color_primaries = src.color_primaries;
   stream.frame.color_trc = src.color_trc;
@@ -283,6 +303,11 @@ void add_video_command(CLI::App& app, int& exit_code) {
   cmd->add_option("-t,--tile", a->tile, "tile size in input pixels (0 = auto from --max-memory)")
       ->check(CLI::Range(0, std::numeric_limits<int>::max()));
   cmd->add_option("--max-memory", a->max_memory, "memory budget that sizes auto tiles")
+      ->capture_default_str();
+  cmd->add_option("--max-input-pixels", a->limits.max_input_pixels, "refuse larger frames")
+      ->capture_default_str();
+  cmd->add_option("--max-output-pixels", a->limits.max_output_pixels,
+                  "refuse larger upscaled frames")
       ->capture_default_str();
   cmd->add_option("--segment-frames", a->segment_frames,
                   "frames per resumable segment (each starts with a keyframe)")

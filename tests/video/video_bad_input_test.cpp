@@ -115,6 +115,17 @@ TEST_F(VideoBadInput, OptionsAndOutputsThatCannotWork) {
   EXPECT_EQ(testing::read_whole_file(existing), "keep me");
 }
 
+TEST_F(VideoBadInput, FrameSizeLimitsAreCheckedBeforeDecoding) {
+  const fs::path in = clip();
+  expect_refused(in, ErrorCode::kResourceExhausted,
+                 "frames of 64x48 are over --max-input-pixels 3000",
+                 {"--max-input-pixels", "3000"});
+  // x2 model: 128x96 = 12288 pixels.
+  expect_refused(in, ErrorCode::kResourceExhausted,
+                 "upscaled frames of 12288 pixels are over --max-output-pixels 12000",
+                 {"--max-output-pixels", "12000"});
+}
+
 TEST_F(VideoBadInput, StartPastTheEnd) {
   expect_refused(clip(), ErrorCode::kInvalidArgument, "is past the end", {"--start", "5"});
 }

@@ -112,5 +112,27 @@ TEST(VideoResume, KilledRunResumesWithoutRedoingFinishedSegments) {
   EXPECT_EQ(testing::packet_hashes(out, "a"), testing::packet_hashes(in, "a"));
 }
 
+TEST(VideoResume, InterruptKeepsFinishedSegmentsAndExitsWith130) {
+  ScratchDirectory dir = testing::video_scratch();
+  const fs::path in = dir.path() / "in.mp4";
+  const fs::path out = dir.path() / "out.mkv";
+  const fs::path work_dir = work_directory_for(out);
+  testing::make_clip(in, 48, {"-pix_fmt", "yuv420p", "-s", "96x72", "-c:a", "aac"});
+  const pid_t pid =
+      start_binary({"video", "-i", in, "-o", out, "-m", testing::tiny_x4_video_model(), "--backend",
+                    "reference", "-j", "1", "--segment-frames", "4", "-q"});
+  ASSERT_GT(pid, 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (finished_segments(work_dir) < 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  kill(pid, SIGINT);  // what Ctrl-C sends
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), exit_code_for(ErrorCode::kCancelled));
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_GE(finished_segments(work_dir), 1u);
+}
+
 }  // namespace
 }  // namespace resr
