@@ -5,6 +5,7 @@
 #include "export_onnx_command.hpp"
 #include "models_command.hpp"
 #include "resr/status.hpp"
+#include "server_command.hpp"
 #include "upscale_command.hpp"
 #include "video_command.hpp"
 
@@ -15,7 +16,8 @@ int main(int argc, char** argv) {
       "  real-esrgan-serve models list|fetch NAME|all\n"
       "  real-esrgan-serve build -m MODEL --engine model.engine\n"
       "  real-esrgan-serve export-onnx -m MODEL -o model.onnx\n"
-      "  real-esrgan-serve video -i in.mp4 -o out.mp4 [-m MODEL] [-s 2] ..."};
+      "  real-esrgan-serve video -i in.mp4 -o out.mp4 [-m MODEL] [-s 2] ...\n"
+      "  real-esrgan-serve server start|stop|status [-p 8080] [-m MODEL] [--daemon]"};
   app.set_version_flag("--version", RESR_VERSION);
   int exit_code = 0;
   auto upscale = resr::add_upscale_options(app);
@@ -23,6 +25,7 @@ int main(int argc, char** argv) {
   resr::add_build_command(app, exit_code);
   resr::add_export_onnx_command(app, exit_code);
   resr::add_video_command(app, exit_code);
+  resr::add_server_command(app, exit_code);
   app.require_subcommand(0, 1);
   try {
     app.parse(argc, argv);

@@ -16,6 +16,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libtomlplusplus-dev          # server config file
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev  # video
+  libcpp-httplib-dev libsqlite3-dev  # the job server: HTTP, task store
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   ffmpeg                       # the video tests make and probe clips with the CLI

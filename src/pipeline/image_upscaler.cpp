@@ -420,4 +420,54 @@ int64_t upscaled_bytes(const ImageInfo& info, const UpscaleOptions& options) {
          (info.bit_depth == 16 ? 2 : 1);
 }
 
+Result<UpscaleReport> resize_image(InputImage input, const fs::path& output,
+                                   const OutputOptions& format, double scale,
+                                   const ImageLimits& limits) {
+  RESR_RETURN_IF_ERROR(ensure_vips());
+  const ImageInfo& info = input.info();
+  if (!(scale > 0) || scale > 64) {
+    return error(ErrorCode::kInvalidArgument,
+                 "scale must be above 0 and at most 64, got " + std::to_string(scale));
+  }
+  if (info.has_alpha && !output_format_keeps_alpha(format.format)) {
+    return error(ErrorCode::kInvalidArgument, info.source + " has transparency, which " +
+                                                  output_format_extension(format.format) +
+                                                  " cannot store; write PNG instead");
+  }
+  UpscaleReport report;
+  report.width = upscaled_side(info.width, 1, scale);
+  report.height = upscaled_side(info.height, 1, scale);
+  report.bit_depth = info.bit_depth == 16 && output_format_keeps_16_bit(format.format) ? 16 : 8;
+  const int64_t out_pixels = static_cast<int64_t>(report.width) * report.height;
+  if (out_pixels > limits.max_output_pixels) {
+    return error(ErrorCode::kResourceExhausted,
+                 info.source + ": the output would be " + std::to_string(report.width) + " x " +
+                     std::to_string(report.height) + " = " + std::to_string(out_pixels) +
+                     " pixels, over the output limit of " +
+                     std::to_string(limits.max_output_pixels));
+  }
+  VipsImagePtr samples(input.pixels());
+  g_object_ref(samples.get());
+  if (report.bit_depth != info.bit_depth) {
+    // 16 -> 8 bit: 65535 / 257 = 255, plus one half so the cast rounds.
+    VipsImage* step = nullptr;
+    const double factor = 1.0 / 257.0, half = 0.5;
+    if (vips_linear(samples.get(), &step, &factor, &half, 1, nullptr) != 0) {
+      return error(ErrorCode::kInternal, "cannot convert to 8 bits: " + take_vips_error());
+    }
+    VipsImagePtr scaled(step);
+    if (vips_cast(scaled.get(), &step, VIPS_FORMAT_UCHAR, nullptr) != 0) {
+      return error(ErrorCode::kInternal, "cannot convert to 8 bits: " + take_vips_error());
+    }
+    samples.reset(step);
+  }
+  RESR_ASSIGN_OR_RETURN(VipsImagePtr sized, resample(samples.get(), report.width, report.height,
+                                                     info.has_alpha, report.bit_depth));
+  RESR_ASSIGN_OR_RETURN(
+      VipsImagePtr final_image,
+      finish_metadata(sized.get(), info, static_cast<double>(report.width) / info.width));
+  RESR_RETURN_IF_ERROR(write_output(final_image.get(), output, format, report.bit_depth, nullptr));
+  return report;
+}
+
 }  // namespace resr

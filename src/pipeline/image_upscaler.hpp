@@ -85,6 +85,13 @@ Result<DeferredWrite> upscale_image_deferred(Session& session, InputImage input,
                                              const OutputOptions& format,
                                              const UpscaleOptions& options);
 
+// Resizes with Lanczos-3 alone, no model (the server's use_realesrgan=false and
+// its fallback when the model fails): round(side * scale) per side, metadata
+// and atomic write as upscale_image. Errors as upscale_image.
+Result<UpscaleReport> resize_image(InputImage input, const std::filesystem::path& output,
+                                   const OutputOptions& format, double scale,
+                                   const ImageLimits& limits);
+
 // Bytes of the output's pixels for `info` upscaled with `options`.
 int64_t upscaled_bytes(const ImageInfo& info, const UpscaleOptions& options);
 

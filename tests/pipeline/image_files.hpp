@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 #include <vips/vips.h>
+#include <zlib.h>
 
 #include <cstring>
 #include <filesystem>
@@ -113,6 +114,28 @@ inline Pixels read_pixels(const std::filesystem::path& path) {
   p.bytes.assign(static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
   g_free(data);
   return p;
+}
+
+// A valid PNG header announcing width x height, with a few bytes of pixel data.
+inline std::string png_header_bomb(uint32_t width, uint32_t height) {
+  auto be32 = [](uint32_t v) {
+    return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                       static_cast<char>(v >> 8), static_cast<char>(v)};
+  };
+  auto chunk = [&](const std::string& type, const std::string& data) {
+    const std::string body = type + data;
+    const uLong crc = crc32(0, reinterpret_cast<const Bytef*>(body.data()), body.size());
+    return be32(static_cast<uint32_t>(data.size())) + body + be32(static_cast<uint32_t>(crc));
+  };
+  std::string raw(1000, '\0');
+  std::string packed(compressBound(raw.size()), '\0');
+  uLongf packed_size = packed.size();
+  compress(reinterpret_cast<Bytef*>(packed.data()), &packed_size,
+           reinterpret_cast<const Bytef*>(raw.data()), raw.size());
+  packed.resize(packed_size);
+  const std::string ihdr = be32(width) + be32(height) + std::string("\x08\x02\x00\x00\x00", 5);
+  return std::string("\x89PNG\r\n\x1a\n", 8) + chunk("IHDR", ihdr) + chunk("IDAT", packed) +
+         chunk("IEND", "");
 }
 
 }  // namespace resr::testing

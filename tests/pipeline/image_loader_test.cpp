@@ -1,7 +1,6 @@
 #include "pipeline/image_loader.hpp"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <chrono>
 #include <fstream>
@@ -174,31 +173,9 @@ long resident_kib() {
   return 0;
 }
 
-// A valid PNG header announcing width x height, with a few bytes of pixel data.
-std::string png_header_bomb(uint32_t width, uint32_t height) {
-  auto be32 = [](uint32_t v) {
-    return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16),
-                       static_cast<char>(v >> 8), static_cast<char>(v)};
-  };
-  auto chunk = [&](const std::string& type, const std::string& data) {
-    const std::string body = type + data;
-    const uLong crc = crc32(0, reinterpret_cast<const Bytef*>(body.data()), body.size());
-    return be32(static_cast<uint32_t>(data.size())) + body + be32(static_cast<uint32_t>(crc));
-  };
-  std::string raw(1000, '\0');
-  std::string packed(compressBound(raw.size()), '\0');
-  uLongf packed_size = packed.size();
-  compress(reinterpret_cast<Bytef*>(packed.data()), &packed_size,
-           reinterpret_cast<const Bytef*>(raw.data()), raw.size());
-  packed.resize(packed_size);
-  const std::string ihdr = be32(width) + be32(height) + std::string("\x08\x02\x00\x00\x00", 5);
-  return std::string("\x89PNG\r\n\x1a\n", 8) + chunk("IHDR", ihdr) + chunk("IDAT", packed) +
-         chunk("IEND", "");
-}
-
 TEST(ImageLoader, RefusesAHeaderBombBeforeDecodingAnything) {
   ScratchDir dir;
-  testing::write_file_bytes(dir / "bomb.png", png_header_bomb(50000, 50000));
+  testing::write_file_bytes(dir / "bomb.png", testing::png_header_bomb(50000, 50000));
   const long resident_before = resident_kib();
   const auto start = std::chrono::steady_clock::now();
   Result<InputImage> image = open_image(dir / "bomb.png");

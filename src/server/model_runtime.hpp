@@ -1,0 +1,41 @@
+// The model a job server loads once at start (a model file compiled now, or a
+// built engine) and the one session the single task worker uses: the backend
+// already uses every core, so one task at a time is the fastest order.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "engine/runnable_model.hpp"
+#include "resr/status.hpp"
+
+namespace resr {
+
+struct ModelRuntimeOptions {
+  std::string model;   // an installed model's name or a model file
+  std::string engine;  // an engine file from `build`; wins over `model` when set
+  std::string models_dir;
+  std::string backend = "cpu";
+  int threads = 0;
+};
+
+class ModelRuntime {
+ public:
+  // Errors: as resolve_model_argument, load_model, compile_model and load_engine.
+  static Result<std::unique_ptr<ModelRuntime>> load(const ModelRuntimeOptions& options);
+
+  const RunnableModel& model() const { return model_; }
+  const std::string& name() const { return name_; }  // as configured (-m or -e)
+  int threads() const { return threads_; }
+  // Only one caller at a time (the task worker).
+  Session& session() { return *session_; }
+
+ private:
+  ModelRuntime() = default;
+  RunnableModel model_;
+  std::unique_ptr<Session> session_;
+  std::string name_;
+  int threads_ = 0;
+};
+
+}  // namespace resr

@@ -1,0 +1,60 @@
+// The job server's tasks in an embedded SQLite database (WAL, synchronous=FULL:
+// a state change that returned has reached the disk, so a kill -9 loses
+// nothing accepted). Safe to call from any thread.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "resr/status.hpp"
+#include "server/task.hpp"
+
+namespace resr {
+
+class TaskStore {
+ public:
+  // Creates the database and its table when missing. Errors: kIoError.
+  static Result<std::unique_ptr<TaskStore>> open(const std::filesystem::path& file);
+  ~TaskStore();
+  TaskStore(const TaskStore&) = delete;
+  TaskStore& operator=(const TaskStore&) = delete;
+
+  // Adds a queued task. When its idempotency key is already taken, nothing is
+  // added and the task that holds the key comes back instead.
+  Result<TaskRecord> insert(const TaskRecord& task);
+  Result<std::optional<TaskRecord>> find(const std::string& id);
+  Result<std::optional<TaskRecord>> find_by_idempotency_key(const std::string& key);
+  // Queued tasks waiting (not counting synchronous ones).
+  Result<int> queued_count();
+  // The next task to run, marked running: synchronous ones first, then oldest first.
+  Result<std::optional<TaskRecord>> claim_next(double now);
+  // Writes a task's outcome (state, method, sizes, times, error).
+  Status update(const TaskRecord& task);
+  // queued -> canceled; false when the task was not queued.
+  Result<bool> cancel_if_queued(const std::string& id, double now);
+  // At start: tasks left running by a stopped or killed server go back to the
+  // queue; synchronous ones fail (their client has gone). Returns how many.
+  Result<int> recover_interrupted(double now);
+  // Finished tasks whose results expired at `now`: marked expired and returned
+  // so their files can be deleted. Rows a day past expiry are removed.
+  Result<std::vector<TaskRecord>> expire(double now);
+  // Counts by state, for /health and /metrics.
+  Result<std::vector<std::pair<std::string, int>>> count_by_state();
+
+ private:
+  explicit TaskStore(sqlite3* db) : db_(db) {}
+  Status exec(const char* sql);
+  Result<std::vector<TaskRecord>> query(const std::string& where, const std::string& bind = {},
+                                        double bind_number = 0, bool number = false);
+
+  std::mutex mutex_;
+  sqlite3* db_;
+};
+
+}  // namespace resr

@@ -1,0 +1,170 @@
+#include "server/task_worker.hpp"
+
+#include <cstdio>
+#include <filesystem>
+
+namespace resr {
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+TaskWorker::TaskWorker(TaskStore& store, ModelRuntime& runtime, WorkerSettings settings,
+                       FinishedHook on_finished)
+    : store_(store),
+      runtime_(runtime),
+      settings_(std::move(settings)),
+      on_finished_(std::move(on_finished)) {}
+
+TaskWorker::~TaskWorker() { stop(std::chrono::milliseconds(0)); }
+
+void TaskWorker::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void TaskWorker::wake() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pending_wake_ = true;
+  }
+  wake_.notify_one();
+}
+
+bool TaskWorker::cancel_running(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!running_ || running_->id != id) return false;
+  stop_reason_ = StopReason::kClient;
+  cancel_ = true;
+  return true;
+}
+
+std::optional<RunningTask> TaskWorker::running() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return running_;
+}
+
+bool TaskWorker::wait_finished(const std::string& id, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (true) {
+    // The store is the truth; the count catches a task that ends while it is read.
+    const uint64_t seen = finished_count_;
+    lock.unlock();
+    Result<std::optional<TaskRecord>> task = store_.find(id);
+    lock.lock();
+    if (!task.is_ok() || !task->has_value() || is_final((*task)->state)) return true;
+    if (!finished_.wait_until(lock, deadline, [&] { return finished_count_ != seen; })) {
+      return false;
+    }
+  }
+}
+
+void TaskWorker::stop(std::chrono::milliseconds grace) {
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!thread_.joinable()) return;
+    stopping_ = true;
+    wake_.notify_one();
+    if (!finished_.wait_for(lock, grace, [this] { return !running_.has_value(); })) {
+      stop_reason_ = StopReason::kShutdown;
+      cancel_ = true;
+    }
+  }
+  thread_.join();
+}
+
+void TaskWorker::run() {
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (stopping_) return;
+    }
+    Result<std::optional<TaskRecord>> next = store_.claim_next(unix_now());
+    if (!next.is_ok()) {
+      std::fprintf(stderr, "error: %s\n", next.status().message().c_str());
+    } else if (next->has_value()) {
+      run_one(std::move(**next));
+      continue;
+    }
+    std::unique_lock<std::mutex> lock(mutex_);
+    // Also wakes now and then: a task queued by another process sharing the store.
+    wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || pending_wake_; });
+    pending_wake_ = false;
+  }
+}
+
+void TaskWorker::run_one(TaskRecord task) {
+  const int timeout = task.params.timeout_seconds > 0 ? task.params.timeout_seconds
+                                                      : settings_.task_timeout_seconds;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    running_ = RunningTask{task.id, 0, 0};
+    cancel_ = false;
+    stop_reason_ = StopReason::kNone;
+    if (stopping_) {
+      // Claimed while a stop began: back to the queue, untouched.
+      stop_reason_ = StopReason::kShutdown;
+      cancel_ = true;
+    }
+  }
+  TileCallbacks callbacks;
+  callbacks.cancel = &cancel_;
+  callbacks.progress = [this, deadline](int done, int total) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (running_) {
+      running_->tiles_done = done;
+      running_->tiles_total = total;
+    }
+    if (std::chrono::steady_clock::now() > deadline && !cancel_) {
+      stop_reason_ = StopReason::kTimeout;
+      cancel_ = true;
+    }
+  };
+  const Status status = execute_task(runtime_, task, settings_.execution, callbacks);
+  const StopReason reason = stop_reason_;
+  if (status.is_ok()) {
+    task.state = TaskState::kSuccess;
+    task.error = message_for_client(task, task.error);  // a fallback's reason
+  } else if (status.code() == ErrorCode::kCancelled && reason == StopReason::kShutdown) {
+    // Interrupted by a shutdown past its grace period: it runs again at the next start.
+    task.state = TaskState::kQueued;
+    task.started_at = 0;
+  } else if (status.code() == ErrorCode::kCancelled && reason == StopReason::kClient) {
+    task.state = TaskState::kCanceled;
+    task.error = "canceled by the client";
+    task.error_code = error_code_name(ErrorCode::kCancelled);
+  } else if (status.code() == ErrorCode::kCancelled && reason == StopReason::kTimeout) {
+    task.state = TaskState::kFailed;
+    task.error = "the task ran over its timeout of " + std::to_string(timeout) + " s";
+    task.error_code = "timeout";
+  } else {
+    task.state = TaskState::kFailed;
+    task.error = message_for_client(task, status.message());
+    task.error_code = error_code_name(status.code());
+  }
+  if (task.state != TaskState::kQueued) {
+    task.finished_at = unix_now();
+    task.expires_at = task.finished_at + settings_.result_ttl_seconds;
+    // The input is no longer needed once the task is over.
+    std::error_code ignored;
+    std::filesystem::remove(task.input_path, ignored);
+  }
+  if (task.state != TaskState::kSuccess && !task.output_path.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove(task.output_path, ignored);
+    task.output_path.clear();
+  }
+  // Counted before the store shows the task ended, so whoever sees it ended sees it counted.
+  if (on_finished_) on_finished_(task);
+  const Status stored = store_.update(task);
+  if (!stored.is_ok()) std::fprintf(stderr, "error: %s\n", stored.message().c_str());
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    running_.reset();
+    ++finished_count_;
+  }
+  finished_.notify_all();
+}
+
+}  // namespace resr

@@ -1,0 +1,213 @@
+// The server as a process: kill -9 in the middle of a task, SIGTERM drain, a
+// second signal, --daemon with its PID file, `server status` and `stop`.
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <fstream>
+
+#include "server_test_support.hpp"
+#include "support/run_binary.hpp"
+
+namespace resr::testing {
+namespace {
+
+using nlohmann::json;
+
+// `real-esrgan-serve server start -p 0 ...` in the background.
+class ServerChild {
+ public:
+  ServerChild(const std::filesystem::path& data_dir, std::vector<std::string> env = {})
+      : data_dir_(data_dir) {
+    // A killed server's address must not be mistaken for this one's.
+    std::error_code ignored;
+    std::filesystem::remove(data_dir / "server.pid.address", ignored);
+    std::vector<std::string> args = {RESR_BINARY, "server",     "start",           "-p",
+                                     "0",         "-m",         tiny_model_path(), "-j",
+                                     "1",         "--data-dir", data_dir.string()};
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::vector<std::string> env_storage;
+    for (char** e = environ; *e != nullptr; ++e) env_storage.emplace_back(*e);
+    env_storage.insert(env_storage.end(), env.begin(), env.end());
+    std::vector<char*> envp;
+    for (std::string& e : env_storage) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    log_ = (data_dir.parent_path() / (data_dir.filename().string() + ".log")).string();
+    const std::string& log = log_;
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
+    EXPECT_EQ(posix_spawn(&pid_, RESR_BINARY, &actions, nullptr, argv.data(), envp.data()), 0);
+    posix_spawn_file_actions_destroy(&actions);
+    // The address file appears once the server listens.
+    const auto address = data_dir / "server.pid.address";
+    EXPECT_TRUE(eventually([&] {
+      std::ifstream in(address);
+      std::string text;
+      std::getline(in, text);
+      if (text.find(':') == std::string::npos) return false;
+      port_ = std::atoi(text.substr(text.rfind(':') + 1).c_str());
+      return port_ > 0;
+    })) << read_whole_file(log);
+  }
+  ~ServerChild() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      wait();
+    }
+  }
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  std::string log() const { return read_whole_file(log_); }
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", port_);
+    c.set_read_timeout(30);
+    return c;
+  }
+  void signal(int sig) { kill(pid_, sig); }
+  // The exit code (128 + signal when killed), waiting at most `timeout`.
+  int wait(std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
+    int status = 0;
+    const bool exited =
+        eventually([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, timeout);
+    if (!exited) return -1;
+    pid_ = 0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+ private:
+  std::filesystem::path data_dir_;
+  std::string log_;  // its stdout and stderr
+  pid_t pid_ = 0;
+  int port_ = 0;
+};
+
+TEST(ServerProcess, KilledMidTaskTheTaskRunsAgainAfterRestart) {
+  ScratchDir dir;
+  const auto data = dir.path() / "data";
+  std::string done, interrupted;
+  {
+    ServerChild server(data);
+    auto client = server.client();
+    done = submit(client, small_png());
+    ASSERT_TRUE(reaches_state(client, done, "success"));
+    interrupted = submit(client, flat_png(384), {{"tile_size", "32"}});
+    ASSERT_TRUE(reaches_state(client, interrupted, "running"));
+    server.signal(SIGKILL);
+    EXPECT_EQ(server.wait(), 128 + SIGKILL);
+  }
+  ServerChild restarted(data);  // the dead server's PID file is stale: no complaint
+  auto client = restarted.client();
+  ASSERT_TRUE(reaches_state(client, interrupted, "success", std::chrono::seconds(60)))
+      << task_status(client, interrupted);
+  auto image = client.Get("/result/" + interrupted + "/download");
+  ASSERT_TRUE(image);
+  EXPECT_EQ(image->status, 200);
+  // Finished before the kill: still there.
+  EXPECT_EQ(client.Get("/result/" + done + "/download")->status, 200);
+  EXPECT_EQ(task_status(client, done)["output"]["width"], 48);
+}
+
+TEST(ServerProcess, SigtermDrainsAndQueuedTasksWaitForTheNextStart) {
+  ScratchDir dir;
+  const auto data = dir.path() / "data";
+  std::string slow, queued;
+  {
+    ServerChild server(data, {"REAL_ESRGAN_SERVE_DRAIN_GRACE_SECONDS=2"});
+    auto client = server.client();
+    slow = submit(client, flat_png(1536), {{"tile_size", "32"}});
+    ASSERT_TRUE(reaches_state(client, slow, "running"));
+    queued = submit(client, small_png());
+    server.signal(SIGTERM);
+    ASSERT_TRUE(eventually([&] {
+      auto res = client.Get("/readyz");
+      return res && res->status == 503;
+    }));
+    auto refused = client.Post("/sr", upload("file", small_png()));
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 503);
+    EXPECT_FALSE(refused->get_header_value("Retry-After").empty());
+    EXPECT_EQ(server.wait(std::chrono::seconds(30)), 0);
+  }
+  ServerChild restarted(data);
+  auto client = restarted.client();
+  // The interrupted task is back in line, first, not failed; the queued one follows it.
+  const std::string state = task_status(client, slow)["status"];
+  EXPECT_TRUE(state == "queued" || state == "running") << state;
+  EXPECT_EQ(task_status(client, queued)["status"], "queued");
+  client.Delete("/result/" + slow);
+  EXPECT_TRUE(reaches_state(client, slow, "canceled"));
+  EXPECT_TRUE(reaches_state(client, queued, "success")) << task_status(client, queued);
+}
+
+TEST(ServerProcess, SecondSignalExitsAtOnce) {
+  ScratchDir dir;
+  ServerChild server(dir.path() / "data");
+  auto client = server.client();
+  const std::string slow = submit(client, flat_png(1536), {{"tile_size", "32"}});
+  ASSERT_TRUE(reaches_state(client, slow, "running"));
+  server.signal(SIGTERM);
+  ASSERT_TRUE(eventually([&] { return server.log().find("draining") != std::string::npos; }))
+      << server.log();
+  server.signal(SIGTERM);
+  EXPECT_EQ(server.wait(std::chrono::seconds(5)), 130) << server.log();
+}
+
+TEST(ServerProcess, DaemonStatusAndStopThroughThePidFile) {
+  ScratchDir dir;
+  const std::string data = (dir.path() / "data").string();
+  const CommandResult started = run_binary(
+      {"server", "start", "--daemon", "-p", "0", "-m", tiny_model_path(), "--data-dir", data});
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  EXPECT_NE(started.out.find("serving"), std::string::npos) << started.out;
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "data/server.pid"));
+  EXPECT_NE(read_whole_file(data + "/server.log").find("serving"), std::string::npos);
+
+  const CommandResult again = run_binary(
+      {"server", "start", "--daemon", "-p", "0", "-m", tiny_model_path(), "--data-dir", data});
+  EXPECT_EQ(again.exit_code, exit_code_for(ErrorCode::kUnavailable));
+  EXPECT_NE(again.err.find("already running"), std::string::npos) << again.err;
+
+  CommandResult status = run_binary({"server", "status", "--data-dir", data, "--json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  const json s = json::parse(status.out);
+  EXPECT_EQ(s["running"], true);
+  EXPECT_EQ(s["health"]["model"]["arch"], "SRVGGNetCompact");
+
+  const CommandResult stopped = run_binary({"server", "stop", "--data-dir", data});
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
+  EXPECT_NE(stopped.out.find("stopped"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "data/server.pid"));
+  status = run_binary({"server", "status", "--data-dir", data});
+  EXPECT_EQ(status.exit_code, 3);
+  EXPECT_NE(status.out.find("not running"), std::string::npos);
+}
+
+TEST(ServerProcess, StalePidFileIsDetectedAndRemoved) {
+  ScratchDir dir;
+  std::filesystem::create_directories(dir.path() / "data");
+  const auto pid_file = dir.path() / "data/server.pid";
+  write_file_bytes(pid_file, "999999\n");  // nobody holds its lock
+  const std::string data = (dir.path() / "data").string();
+  CommandResult status = run_binary({"server", "status", "--data-dir", data});
+  EXPECT_EQ(status.exit_code, 3);
+  EXPECT_NE(status.out.find("stale"), std::string::npos) << status.out;
+  EXPECT_FALSE(std::filesystem::exists(pid_file));
+  write_file_bytes(pid_file, "999999\n");
+  const CommandResult stop = run_binary({"server", "stop", "--data-dir", data});
+  EXPECT_EQ(stop.exit_code, 0);
+  EXPECT_NE(stop.out.find("stale PID file of PID 999999"), std::string::npos) << stop.out;
+  // A start over a stale file just takes it.
+  write_file_bytes(pid_file, "999999\n");
+  ServerChild server(dir.path() / "data");
+  EXPECT_EQ(server.client().Get("/livez")->status, 200);
+  EXPECT_EQ(std::atoi(read_whole_file(pid_file.string()).c_str()), server.pid());
+}
+
+}  // namespace
+}  // namespace resr::testing
