@@ -1,6 +1,7 @@
 #include "server/server_config.hpp"
 
 #include <toml++/toml.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -14,8 +15,6 @@
 #include "backend/backend.hpp"
 #include "cli/byte_size.hpp"
 #include "server/address_screen.hpp"
-
-extern char** environ;  // NOLINT: POSIX, declared by no standard header
 
 namespace resr {
 namespace {
@@ -240,11 +239,21 @@ const std::vector<Setting>& settings() {
 
 constexpr std::string_view kFetchMaxBytesKey = "url_fetch.max_bytes";
 
-std::string env_name(std::string_view key) {
+}  // namespace
+
+std::string server_env_name(std::string_view key) {
   std::string name(kServerEnvPrefix);
   for (char c : key) name += c == '.' ? '_' : static_cast<char>(std::toupper(c));
   return name;
 }
+
+std::vector<std::string> server_setting_keys() {
+  std::vector<std::string> keys;
+  for (const Setting& setting : settings()) keys.emplace_back(setting.key);
+  return keys;
+}
+
+namespace {
 
 const Setting* find_setting(std::string_view key) {
   for (const Setting& setting : settings()) {
@@ -316,12 +325,12 @@ class Loader {
       if (!name.starts_with(kServerEnvPrefix)) continue;
       const Setting* match = nullptr;
       for (const Setting& setting : settings()) {
-        if (env_name(setting.key) == name) match = &setting;
+        if (server_env_name(setting.key) == name) match = &setting;
       }
       if (match == nullptr) {
         return error(ErrorCode::kInvalidArgument,
                      "unknown environment variable " + name +
-                         suggestion(name, [](const Setting& s) { return env_name(s.key); }) +
+                         suggestion(name, [](const Setting& s) { return server_env_name(s.key); }) +
                          "; docs/server-config.md lists the settings");
       }
       RESR_RETURN_IF_ERROR(apply(match->key, {value, true, "environment variable " + name}));

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "model/zoo/model_catalog.hpp"
 #include "pipeline/auto_tile.hpp"
@@ -66,6 +68,11 @@ struct ServerConfig {
     return pid_file.empty() ? data_dir / "server.pid" : pid_file;
   }
 };
+
+// Every TOML key ("port", "url_fetch.max_bytes"), in documentation order.
+std::vector<std::string> server_setting_keys();
+// "url_fetch.max_bytes" -> "REAL_ESRGAN_SERVE_URL_FETCH_MAX_BYTES".
+std::string server_env_name(std::string_view key);
 
 // Environment variables by name; tests pass their own.
 using Environment = std::map<std::string, std::string>;

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <set>
 
 #include "core/scratch_directory.hpp"
 
@@ -204,6 +206,23 @@ TEST_F(ServerConfigTest, MissingFileIsNotFound) {
   ASSERT_FALSE(config.is_ok());
   EXPECT_EQ(config.status().code(), ErrorCode::kNotFound);
   EXPECT_NE(config.status().message().find("absent.toml"), std::string::npos);
+}
+
+TEST(ServerConfigDocs, EverySettingHasARowWithItsEnvironmentVariable) {
+  std::ifstream docs(std::string(RESR_SOURCE_DIR) + "/docs/server-config.md");
+  ASSERT_TRUE(docs) << "docs/server-config.md";
+  std::set<std::string> rows;
+  for (std::string line; std::getline(docs, line);) {
+    if (line.starts_with("| `")) rows.insert(line);
+  }
+  const std::vector<std::string> keys = server_setting_keys();
+  EXPECT_EQ(rows.size(), keys.size());
+  for (const std::string& key : keys) {
+    const std::string start = "| `" + key + "` | `" + server_env_name(key) + "` |";
+    EXPECT_TRUE(std::any_of(rows.begin(), rows.end(),
+                            [&](const std::string& row) { return row.starts_with(start); }))
+        << "no row starting with " << start;
+  }
 }
 
 TEST_F(ServerConfigTest, ProcessEnvironmentKeepsOnlyPrefixedVariables) {
