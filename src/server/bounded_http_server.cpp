@@ -252,6 +252,13 @@ BoundedHttpServer::BoundedHttpServer(HttpLimits limits) : limits_(limits) {
   });
 }
 
+int BoundedHttpServer::bind_and_listen(const std::string& host, int port, int backlog) {
+  const int bound = port == 0 ? bind_to_any_port(host) : (bind_to_port(host, port) ? port : -1);
+  // Listening again on a listening socket only changes its backlog.
+  if (bound > 0 && ::listen(svr_sock_, backlog) != 0) return -1;
+  return bound;
+}
+
 void BoundedHttpServer::close_connection_after_response() {
   if (t_stream != nullptr) t_stream->request_close();
 }

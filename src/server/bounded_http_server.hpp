@@ -34,6 +34,11 @@ class BoundedHttpServer : public httplib::Server {
   // to refuse the request unread. Use this, not set_pre_routing_handler.
   void set_request_gate(HandlerWithResponse gate) { gate_ = std::move(gate); }
 
+  // Binds host:port (0: any free port) and listens with a backlog of
+  // `backlog` (httplib's own is 5: a burst of clients would wait seconds for
+  // SYN retries). Returns the port, or -1.
+  int bind_and_listen(const std::string& host, int port, int backlog = 1024);
+
   // For a handler: this response ends its connection (a refused body was not read).
   static void close_connection_after_response();
   int open_connections() const { return open_connections_; }

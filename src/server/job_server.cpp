@@ -63,13 +63,7 @@ Result<std::unique_ptr<JobServer>> JobServer::start(const ServerConfig& config) 
   register_api_routes(*server->http_, ctx);
   // The body cap holds for bodies httplib reads itself, too.
   server->http_->set_payload_max_length(static_cast<size_t>(config.max_upload_bytes));
-  if (config.port == 0) {
-    server->port_ = server->http_->bind_to_any_port(config.host);
-  } else if (server->http_->bind_to_port(config.host, config.port)) {
-    server->port_ = config.port;
-  } else {
-    server->port_ = -1;
-  }
+  server->port_ = server->http_->bind_and_listen(config.host, config.port);
   if (server->port_ <= 0) {
     return error(ErrorCode::kUnavailable,
                  "cannot listen on " + config.host + ":" + std::to_string(config.port) +
