@@ -425,6 +425,12 @@ void get_download(ApiContext& ctx, const httplib::Request& req, httplib::Respons
 void delete_result(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
   std::optional<TaskRecord> task = path_task(ctx, req, res);
   if (!task) return;
+  // The store decides: the worker forgets a task only just after recording its end.
+  if (is_final(task->state)) {
+    set_problem(res, 409, "task " + task->id + " already ended: " + task_state_name(task->state),
+                {{"task_id", task->id}, {"task_status", task_state_name(task->state)}});
+    return;
+  }
   Result<bool> canceled = ctx.store->cancel_if_queued(task->id, unix_now());
   if (canceled.is_ok() && *canceled) {
     std::error_code ignored;
