@@ -1,24 +1,25 @@
-// Engine throughput of the cpu backend on the two shapes that matter:
-// realesrgan-x4plus (RRDBNet, 23 blocks) at 128x128 and realesr-general-x4v3
-// (SRVGG, 32 convs, PReLU) at 256x256. Loads the real model from --model-dir
-// when it is there, else builds the same architecture with random weights
-// (speed does not depend on the weight values). Prints the median time, the
+// Engine throughput of the cpu backend, by default on the two shapes that
+// matter: realesrgan-x4plus (RRDBNet, 23 blocks) at 128x128 and
+// realesr-general-x4v3 (SRVGG, 32 convs, PReLU) at 256x256; --case picks
+// others. Loads the real model from --model-dir when it is there, else builds the same architecture
+// with random weights (speed does not depend on the weight values). Prints the median time, the
 // effective GFLOP/s and, given --peak-gflops (run_engine_bench.sh measures
 // it), the fraction of the machine's fp32 FMA peak.
 //
 //   bench_engine [--threads 2] [--reps 5] [--peak-gflops X] [--model-dir models] [--bf16]
+//                [--case MODEL:SIZE]...
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <filesystem>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "backend/cpu/cpu_backend.hpp"
+#include "cpu_clock.hpp"
 #include "model/arch/rrdbnet.hpp"
 #include "model/arch/srvgg.hpp"
 #include "model/model.hpp"
@@ -27,25 +28,18 @@ namespace {
 
 using resr::Tensor;
 
+struct Case {
+  std::string model;  // realesrgan-x4plus or realesr-general-x4v3: file stem in --model-dir
+  int size = 0;       // square input side
+};
+
 struct Options {
   int threads = 2;
   int reps = 5;
   double peak_gflops = 0;
   std::string model_dir = "models";
   bool bf16 = false;
-};
-
-// CPU seconds of the whole process: on a shared machine, GFLOP per CPU-second
-// shows the kernels' efficiency even while other processes take turns.
-double process_cpu_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
-
-struct Case {
-  const char* model;  // name in the model zoo, file stem in --model-dir
-  int size;           // square input side
+  std::vector<Case> cases;
 };
 
 Tensor random_tensor(std::vector<int64_t> shape, float bound, std::mt19937& rng) {
@@ -98,18 +92,29 @@ resr::LoadedWeights random_general_x4v3() {
 }
 
 resr::Result<resr::Graph> model_graph(const Case& c, const Options& o, std::string& source) {
-  const std::filesystem::path param =
-      std::filesystem::path(o.model_dir) / (std::string(c.model) + ".param");
+  const std::filesystem::path param = std::filesystem::path(o.model_dir) / (c.model + ".param");
   if (std::filesystem::exists(param)) {
     RESR_ASSIGN_OR_RETURN(auto model, resr::load_model(param));
     source = param.string();
     return model->graph;
   }
   source = "random weights";
-  const bool rrdb = std::string(c.model) == "realesrgan-x4plus";
+  const bool rrdb = c.model == "realesrgan-x4plus";
   RESR_ASSIGN_OR_RETURN(resr::Model model, rrdb ? resr::build_rrdbnet(random_x4plus())
                                                 : resr::build_srvgg(random_general_x4v3(), ""));
   return model.graph;
+}
+
+// MODEL:SIZE, e.g. realesrgan-x4plus:256.
+bool parse_case(const std::string& spec, std::vector<Case>& cases) {
+  const size_t colon = spec.find(':');
+  if (colon == std::string::npos) return false;
+  const Case c{spec.substr(0, colon), std::atoi(spec.c_str() + colon + 1)};
+  if ((c.model != "realesrgan-x4plus" && c.model != "realesr-general-x4v3") || c.size < 1) {
+    return false;
+  }
+  cases.push_back(c);
+  return true;
 }
 
 bool parse(int argc, char** argv, Options& o) {
@@ -126,10 +131,10 @@ bool parse(int argc, char** argv, Options& o) {
       o.model_dir = argv[++i];
     } else if (a == "--bf16") {
       o.bf16 = true;
-    } else {
+    } else if (a != "--case" || !has_value || !parse_case(argv[++i], o.cases)) {
       std::fprintf(stderr,
                    "usage: %s [--threads N] [--reps N] [--peak-gflops X] [--model-dir DIR] "
-                   "[--bf16]\n",
+                   "[--bf16] [--case realesrgan-x4plus|realesr-general-x4v3:SIZE]...\n",
                    argv[0]);
       return false;
     }
@@ -141,14 +146,14 @@ int run_case(const Case& c, const Options& o) {
   std::string source;
   auto graph = model_graph(c, o, source);
   if (!graph.is_ok()) {
-    std::fprintf(stderr, "%s: %s\n", c.model, graph.status().message().c_str());
+    std::fprintf(stderr, "%s: %s\n", c.model.c_str(), graph.status().message().c_str());
     return 1;
   }
   const resr::BackendOptions options{o.threads,
                                      o.bf16 ? resr::Precision::kBf16 : resr::Precision::kFp32};
   auto compiled = resr::make_cpu_backend()->compile(*graph, options);
   if (!compiled.is_ok()) {
-    std::fprintf(stderr, "%s: %s\n", c.model, compiled.status().message().c_str());
+    std::fprintf(stderr, "%s: %s\n", c.model.c_str(), compiled.status().message().c_str());
     return 1;
   }
   auto session = compiled.value()->new_session();
@@ -165,7 +170,7 @@ int run_case(const Case& c, const Options& o) {
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (r > 0) cpu_seconds.push_back(process_cpu_seconds() - cpu0);
     if (!out.is_ok()) {
-      std::fprintf(stderr, "%s: %s\n", c.model, out.status().message().c_str());
+      std::fprintf(stderr, "%s: %s\n", c.model.c_str(), out.status().message().c_str());
       return 1;
     }
     if (r > 0) seconds.push_back(s);
@@ -178,7 +183,7 @@ int run_case(const Case& c, const Options& o) {
   const double per_cpu_second = gflop / cpu_seconds[cpu_seconds.size() / 2];
   std::printf(
       "%-22s %4dx%-4d %s threads=%d  median %.3f s (min %.3f, max %.3f, n=%zu)  %.1f GFLOP/s",
-      c.model, c.size, c.size, o.bf16 ? "bf16" : "fp32", o.threads, median, seconds.front(),
+      c.model.c_str(), c.size, c.size, o.bf16 ? "bf16" : "fp32", o.threads, median, seconds.front(),
       seconds.back(), seconds.size(), gflops);
   if (o.peak_gflops > 0) std::printf("  %.1f%% of fp32 peak", 100.0 * gflops / o.peak_gflops);
   std::printf("\n    %.1f GFLOP per CPU-second", per_cpu_second);
@@ -196,7 +201,8 @@ int main(int argc, char** argv) {
   Options o;
   if (!parse(argc, argv, o)) return 2;
   int failures = 0;
-  for (const Case& c : {Case{"realesrgan-x4plus", 128}, Case{"realesr-general-x4v3", 256}}) {
+  if (o.cases.empty()) o.cases = {{"realesrgan-x4plus", 128}, {"realesr-general-x4v3", 256}};
+  for (const Case& c : o.cases) {
     failures += run_case(c, o);
   }
   return failures == 0 ? 0 : 1;

@@ -6,16 +6,18 @@
 #
 #   bench/run_engine_bench.sh BUILD_DIR [bench_engine args...]
 # Environment: THREADS (2), ROUNDS (1: repeat ours and the peer alternately, as
-# load on a shared machine drifts), PEERS (shared/peers beside the repo),
-# ONNX_DIR (/work/models-cache: realesrgan-x4plus.onnx, realesr-general-x4v3.onnx
-# from `real-esrgan-serve export-onnx`), ORT_NODE (path to
-# node_modules/onnxruntime-node).
+# load on a shared machine drifts), CASES (MODEL:SIZE list that ours and the
+# peer both run; default "realesrgan-x4plus:128 realesr-general-x4v3:256"),
+# PEERS (shared/peers beside the repo), ONNX_DIR (/work/models-cache:
+# realesrgan-x4plus.onnx, realesr-general-x4v3.onnx from `real-esrgan-serve
+# export-onnx`), ORT_NODE (path to node_modules/onnxruntime-node).
 set -euo pipefail
 build=${1:?usage: $0 BUILD_DIR [bench_engine args...]}
 shift
 repo=$(cd "$(dirname "$0")/.." && pwd)
 threads=${THREADS:-2}
 rounds=${ROUNDS:-1}
+cases=${CASES:-realesrgan-x4plus:128 realesr-general-x4v3:256}
 peers=${PEERS:-$repo/../shared/peers}
 onnx_dir=${ONNX_DIR:-/work/models-cache}
 work=$(mktemp -d)
@@ -32,10 +34,13 @@ else
   echo "peak_fma.c not found or not compilable: no peak fraction"
 fi
 
+case_args=()
+for spec in $cases; do case_args+=(--case "$spec"); done
 for ((round = 1; round <= rounds; round++)); do
-  (cd "$repo" && "$build/bench/bench_engine" --threads "$threads" --peak-gflops "$peak" "$@")
+  (cd "$repo" && "$build/bench/bench_engine" --threads "$threads" --peak-gflops "$peak" \
+    "${case_args[@]}" "$@")
   if [[ -n ${ORT_NODE:-} && -d $onnx_dir ]]; then
-    for spec in realesrgan-x4plus:128 realesr-general-x4v3:256; do
+    for spec in $cases; do
       model=$onnx_dir/${spec%%:*}.onnx size=${spec##*:}
       [[ -f $model ]] || continue
       echo -n "onnxruntime ${spec%%:*} ${size}x${size} threads=$threads: "
