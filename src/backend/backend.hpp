@@ -52,6 +52,8 @@ class Backend {
   virtual Result<std::shared_ptr<const CompiledModel>> compile_packed(
       const Graph& graph, const PackedBlobs& blobs, const BackendOptions& options) const = 0;
   virtual bool supports(Precision precision) const = 0;
+  // The supported precision that runs fastest on this machine.
+  virtual Precision fastest_precision() const = 0;
   // What packed weights depend on besides the graph (for cpu: the instruction
   // set oneDNN dispatches to and its version). Engine files record it and are
   // refused on a machine whose target differs.

@@ -28,9 +28,7 @@ int RunnableModel::input_multiple() const {
 
 Result<Precision> choose_precision(const Backend& backend, const std::string& requested) {
   if (requested == "fp32") return Precision::kFp32;
-  if (requested == "auto") {
-    return backend.supports(Precision::kBf16) ? Precision::kBf16 : Precision::kFp32;
-  }
+  if (requested == "auto") return backend.fastest_precision();
   if (requested == "bf16") {
     if (backend.supports(Precision::kBf16)) return Precision::kBf16;
     return error(ErrorCode::kUnsupported,

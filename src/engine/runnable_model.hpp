@@ -29,7 +29,8 @@ struct RunnableModel {
   int input_multiple() const;
 };
 
-// "fp32", "bf16", or "auto": bf16 where `backend` runs it natively, else fp32.
+// "fp32", "bf16", or "auto": the one `backend` runs fastest here (bf16 only
+// where the CPU has it and it measures faster than fp32).
 Result<Precision> choose_precision(const Backend& backend, const std::string& requested);
 
 Result<RunnableModel> compile_model(const Model& model, const std::string& backend,

@@ -2,6 +2,7 @@
 
 #include "backend/cpu/cpu_compiled_model.hpp"
 #include "backend/cpu/cpu_target.hpp"
+#include "backend/cpu/precision_probe.hpp"
 
 namespace resr {
 
@@ -24,6 +25,9 @@ class CpuBackend final : public Backend {
   }
   bool supports(Precision precision) const override {
     return precision == Precision::kFp32 || cpu::cpu_has_bf16();
+  }
+  Precision fastest_precision() const override {
+    return cpu::bf16_is_faster() ? Precision::kBf16 : Precision::kFp32;
   }
   std::string target() const override { return cpu::cpu_target(); }
 };

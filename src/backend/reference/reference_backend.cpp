@@ -105,6 +105,7 @@ class ReferenceBackend final : public Backend {
     return packing_unsupported();
   }
   bool supports(Precision precision) const override { return precision == Precision::kFp32; }
+  Precision fastest_precision() const override { return Precision::kFp32; }
   std::string target() const override { return "portable C++"; }
 };
 
