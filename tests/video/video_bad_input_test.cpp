@@ -65,6 +65,14 @@ TEST_F(VideoBadInput, AudioOnly) {
   expect_refused(wav, ErrorCode::kInvalidImage, "has no video stream (streams: audio pcm_s16le)");
 }
 
+// A QuickTime file whose video track's fourcc names no codec libavcodec knows.
+TEST_F(VideoBadInput, VideoCodecWithoutADecoder) {
+  const fs::path mov = dir_.path() / "unknown.mov";
+  testing::ffmpeg({"-f", "lavfi", "-i", "testsrc=size=64x48:rate=10", "-t", "0.5", "-c:v", "mpeg4",
+                   "-vtag", "QQQQ", "-strict", "-2", mov});
+  expect_refused(mov, ErrorCode::kUnsupported, "has no decoder for its video codec");
+}
+
 TEST_F(VideoBadInput, TruncatedFiles) {
   const fs::path whole = clip();
   const std::string bytes = testing::read_whole_file(whole);
