@@ -230,7 +230,8 @@ void add_server_command(CLI::App& app, int& exit_code) {
   a.port = start->add_option("-p,--port", a.flags.port, "TCP port (0: any free port)");
   a.host = start->add_option("--host", a.flags.host, "address to listen on");
   a.model = start->add_option("-m,--model", a.flags.model, "model name or file");
-  a.engine = start->add_option("-e,--engine", a.flags.engine, "model file to serve (wins over -m)");
+  a.engine = start->add_option("-e,--engine", a.flags.engine,
+                               "an engine file made by `build` to serve (wins over -m)");
   a.models_dir = start->add_option("--models-dir", a.flags.models_dir, "installed models folder");
   a.backend = start->add_option("--backend", a.flags.backend, "cpu or reference");
   a.gpu_id = start->add_option("-g,--gpu-id", a.flags.gpu_id, "GPU (this build has none)");

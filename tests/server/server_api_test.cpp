@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "engine/runnable_model.hpp"
 #include "server/api_routes.hpp"
 #include "server/openapi_document.hpp"
 #include "server_test_support.hpp"
@@ -110,6 +111,38 @@ TEST(ServerApi, SynchronousUpscaleReturnsTheImage) {
   // Nothing of a synchronous request stays on disk.
   EXPECT_TRUE(eventually([&] { return std::filesystem::is_empty(dir.path() / "results"); }));
   EXPECT_TRUE(std::filesystem::is_empty(dir.path() / "inputs"));
+}
+
+// `-e/--engine`: the server runs a built engine exactly like its source model.
+TEST(ServerApi, EngineServesTheSameImageAsItsModel) {
+  ScratchDir dir;
+  auto model = load_model(tiny_model_path());
+  ASSERT_TRUE(model.is_ok()) << model.status().message();
+  auto runnable = compile_model(**model, "cpu", {});
+  ASSERT_TRUE(runnable.is_ok());
+  const std::filesystem::path engine = dir.path() / "tiny.engine";
+  ASSERT_TRUE(write_engine(*runnable, std::nullopt, engine).is_ok());
+
+  std::string from_model;
+  {
+    TestServer server(test_config(dir.path() / "m"));
+    ASSERT_TRUE(server.ok());
+    auto res = server.client().Post("/upscale", upload("image", small_png()));
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    from_model = res->body;
+  }
+  ServerConfig config = test_config(dir.path() / "e");
+  config.engine = engine;
+  TestServer server(config);
+  ASSERT_TRUE(server.ok());
+  auto client = server.client();
+  const json health = json::parse(client.Get("/health")->body);
+  EXPECT_EQ(health["model"]["name"], engine.string());
+  auto res = client.Post("/upscale", upload("image", small_png()));
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(res->body, from_model);
 }
 
 TEST(ServerApi, HealthLivenessReadinessAndInfo) {
