@@ -176,6 +176,25 @@ TEST(VideoCli, OutscaleResamplesToTheAskedSize) {
   }
 }
 
+// `-e/--engine`: a built engine gives the same video packets as its model.
+TEST(VideoCli, EngineGivesTheSameVideoAsItsModel) {
+  ScratchDirectory dir = testing::video_scratch();
+  const fs::path in = dir.path() / "in.mp4";
+  make_clip(in, 4, {"-pix_fmt", "yuv420p", "-an"});
+  const fs::path engine = dir.path() / "tiny.engine";
+  auto built = run_binary({"build", "-m", testing::tiny_x4_video_model(), "--engine", engine});
+  ASSERT_EQ(built.exit_code, 0) << built.err;
+  auto from_model = run_binary(
+      {"video", "-i", in, "-o", dir.path() / "m.mkv", "-m", testing::tiny_x4_video_model(), "-q"});
+  ASSERT_EQ(from_model.exit_code, 0) << from_model.err;
+  auto from_engine =
+      run_binary({"video", "-i", in, "-o", dir.path() / "e.mkv", "-e", engine, "-q"});
+  ASSERT_EQ(from_engine.exit_code, 0) << from_engine.err;
+  const auto expected = testing::packet_hashes(dir.path() / "m.mkv", "v");
+  EXPECT_EQ(expected.size(), 4u);
+  EXPECT_EQ(testing::packet_hashes(dir.path() / "e.mkv", "v"), expected);
+}
+
 TEST(VideoCli, StartAndDurationCutEveryStreamAlike) {
   ScratchDirectory dir = testing::video_scratch();
   const fs::path in = dir.path() / "in.mp4";
