@@ -15,6 +15,7 @@
 #include "server/problem_response.hpp"
 #include "server/task_parameters.hpp"
 #include "server/token_auth.hpp"
+#include "server/url_fetcher.hpp"
 
 namespace resr {
 
@@ -231,7 +232,39 @@ std::optional<TaskRecord> path_task(ApiContext& ctx, const httplib::Request& req
   return **task;
 }
 
-// Validates an upload, stores it and queues its task. Answers errors itself;
+// Downloads a `url` input; answers the refusal itself. The fetch runs here, on
+// the connection's thread, not in the task worker: it then costs what a slow
+// upload costs (this one connection, for at most url_fetch.timeout_seconds,
+// with max_connections bounding all of them), while a fetch in the single
+// worker would leave the model idle and every queued task waiting behind a
+// slow remote host. The client also learns at once, with the same statuses as
+// an upload, that its URL is refused or its image unusable, and the accepted
+// input is on disk like an upload, so a restart never fetches it again.
+std::optional<FetchedUrl> fetch_input(ApiContext& ctx, const std::string& url,
+                                      httplib::Response& res) {
+  // SIGTERM cuts a fetch short: the client gets 503 as for any new task.
+  Result<FetchedUrl> fetched = fetch_url(url, ctx.config->url_fetch, &ctx.draining);
+  if (fetched.is_ok()) return std::move(fetched).value();
+  const Status& why = fetched.status();
+  switch (why.code()) {
+    case ErrorCode::kInvalidArgument:  // malformed, scheme, refused address, redirects, 4xx
+      set_problem(res, 400, why.message(), {{"code", error_code_name(why.code())}});
+      break;
+    case ErrorCode::kResourceExhausted:  // as an upload over its cap
+      set_problem(res, 413, why.message(), {{"code", error_code_name(why.code())}});
+      break;
+    case ErrorCode::kCancelled:
+      set_problem(res, 503, "the server is shutting down; retry on its next start");
+      res.set_header("Retry-After", std::to_string(kRetryAfterSeconds * 5));
+      break;
+    default:  // DNS, connection, TLS, 5xx, too slow
+      set_problem(res, 502, why.message(), {{"code", error_code_name(why.code())}});
+      break;
+  }
+  return std::nullopt;
+}
+
+// Validates an upload (or fetches a URL), stores it and queues its task. Answers errors itself;
 // returns the task (a previous one for a repeated Idempotency-Key).
 std::optional<TaskRecord> accept_task(ApiContext& ctx, const httplib::Request& req,
                                       httplib::Response& res, bool sync,
@@ -276,12 +309,23 @@ std::optional<TaskRecord> accept_task(ApiContext& ctx, const httplib::Request& r
     if (existing.is_ok() && existing->has_value()) return **existing;
   }
   const httplib::MultipartFormData* file = uploaded_file(req, file_fields);
-  if (file == nullptr) {
-    const std::string names = std::string(*file_fields.begin());
-    set_problem(res, fields->count("url") ? 501 : 400,
-                fields->count("url")
-                    ? "url inputs are not enabled on this server"
-                    : "no image: send it as the multipart/form-data field '" + names + "'");
+  const auto url = fields->find("url");
+  const bool has_url = url != fields->end();
+  const std::string file_field = *file_fields.begin();
+  if (has_url && sync) {
+    set_problem(res, 400,
+                "this route takes an uploaded image only (multipart/form-data field '" +
+                    file_field + "'); send URLs to POST /sr");
+    return std::nullopt;
+  }
+  if (file != nullptr && has_url) {
+    set_problem(res, 400, "send either the file '" + file_field + "' or 'url', not both");
+    return std::nullopt;
+  }
+  if (file == nullptr && !has_url) {
+    set_problem(res, 400,
+                "no image: send it as the multipart/form-data field '" + file_field +
+                    "', or its address as 'url' (form field or JSON member)");
     return std::nullopt;
   }
   if (!sync) {
@@ -294,15 +338,21 @@ std::optional<TaskRecord> accept_task(ApiContext& ctx, const httplib::Request& r
       return std::nullopt;
     }
   }
+  std::optional<FetchedUrl> fetched;
+  if (has_url) {
+    fetched = fetch_input(ctx, url->second, res);
+    if (!fetched) return std::nullopt;
+  }
   TaskRecord task;
   task.id = new_task_id();
   task.params = *params;
   task.sync = sync;
   task.idempotency_key = sync ? "" : key;
-  task.input_name = file->filename;
+  task.input_name = has_url ? url->second : file->filename;
   task.input_path = (ctx.inputs_dir / task.id).string();
   task.created_at = unix_now();
-  if (Status s = write_durably(task.input_path, file->content); !s.is_ok()) {
+  if (Status s = write_durably(task.input_path, has_url ? fetched->body : file->content);
+      !s.is_ok()) {
     set_problem(res, 507, s.message());
     return std::nullopt;
   }
@@ -328,7 +378,7 @@ std::optional<TaskRecord> accept_task(ApiContext& ctx, const httplib::Request& r
   if (!scale.is_ok() || out_w * out_h > ctx.config->image_limits.max_output_pixels) {
     discard_input();
     set_problem(res, 422,
-                "'" + file->filename + "' would become " + std::to_string(out_w) + " x " +
+                "'" + task.input_name + "' would become " + std::to_string(out_w) + " x " +
                     std::to_string(out_h) + " pixels, over the output limit of " +
                     std::to_string(ctx.config->image_limits.max_output_pixels) +
                     " (server setting max_output_pixels); ask for a smaller scale");

@@ -58,7 +58,9 @@ const json& openapi_document() {
   static const json document = [] {
     json sr_body = task_parameters_schema("file");
     sr_body["properties"]["url"] = {{"type", "string"},
-                                    {"description", "http(s) URL of the image, instead of file"}};
+                                    {"description",
+                                     "http(s) URL of the image, instead of file; fetched before "
+                                     "the answer, under the url_fetch settings"}};
     json paths = {
         {"/",
          {{"get",
@@ -99,12 +101,17 @@ const json& openapi_document() {
                 {"application/x-www-form-urlencoded", {{"schema", sr_body}}}}}}},
             {"responses",
              {{"202", json_response("{task_id}, with a Location header")},
-              {"400", problem_response("bad parameter")},
+              {"400", problem_response("bad parameter; a url with a scheme other than http(s), "
+                                       "an address or redirect to a refused address, too many "
+                                       "redirects, or a 4xx from its host")},
               {"401", problem_response("missing or wrong token")},
               {"411", problem_response("chunked body refused")},
-              {"413", problem_response("body over max_upload_bytes")},
+              {"413", problem_response("body over max_upload_bytes, or a url's body over "
+                                       "url_fetch.max_bytes")},
               {"422", problem_response("not an image, or over a pixel limit")},
               {"429", problem_response("queue full; see Retry-After")},
+              {"502", problem_response("a url's host could not be reached, timed out or "
+                                       "answered 5xx")},
               {"503", problem_response("shutting down; see Retry-After")}}}}}}},
         {"/upscale",
          {{"post",

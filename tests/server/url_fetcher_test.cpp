@@ -6,92 +6,17 @@
 #include <chrono>
 #include <thread>
 
+#include "loopback_origin.hpp"
+
 namespace resr {
 namespace {
 
+using testing::LoopbackOrigin;
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
-
-// A real HTTP server on a free loopback port, with one route per behaviour.
-class LoopbackServer {
- public:
-  static constexpr int64_t kStreamChunk = 64 << 10;
-  static constexpr int64_t kStreamTotal = int64_t{256} << 20;
-  static constexpr int64_t kAnnouncedSize = int64_t{10} << 20;
-
-  LoopbackServer() {
-    server_.set_pre_routing_handler([this](const httplib::Request&, httplib::Response&) {
-      ++requests_;
-      return httplib::Server::HandlerResponse::Unhandled;
-    });
-    server_.Get("/image", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("PNG-BYTES", "image/png");
-    });
-    // No Content-Length: the cap can only be enforced while streaming.
-    server_.Get("/stream", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_chunked_content_provider("application/octet-stream",
-                                       [this](size_t, httplib::DataSink& sink) {
-                                         if (streamed_ >= kStreamTotal) {
-                                           sink.done();
-                                           return true;
-                                         }
-                                         const std::string chunk(kStreamChunk, 'x');
-                                         if (!sink.write(chunk.data(), chunk.size())) return false;
-                                         streamed_ += kStreamChunk;
-                                         return true;
-                                       });
-    });
-    server_.Get("/announced", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content_provider(kAnnouncedSize, "application/octet-stream",
-                               [](size_t, size_t length, httplib::DataSink& sink) {
-                                 const std::string chunk(std::min<size_t>(length, kStreamChunk),
-                                                         'x');
-                                 return sink.write(chunk.data(), chunk.size());
-                               });
-    });
-    server_.Get("/slow", [](const httplib::Request&, httplib::Response& res) {
-      std::this_thread::sleep_for(std::chrono::seconds(2));
-      res.set_content("late", "text/plain");
-    });
-    // /hops/N answers with N redirects in a row before the image.
-    server_.Get(R"(/hops/(\d+))", [](const httplib::Request& req, httplib::Response& res) {
-      const int n = std::stoi(req.matches[1]);
-      res.set_redirect(n <= 1 ? "/image" : "/hops/" + std::to_string(n - 1));
-    });
-    server_.Get("/redirect", [](const httplib::Request& req, httplib::Response& res) {
-      res.set_redirect(req.get_param_value("to"));
-    });
-    server_.Get("/missing",
-                [](const httplib::Request&, httplib::Response& res) { res.status = 404; });
-    server_.Get("/broken",
-                [](const httplib::Request&, httplib::Response& res) { res.status = 500; });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    // stop() before the accept loop runs would be lost and join() would hang.
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ~LoopbackServer() {
-    server_.stop();
-    thread_.join();
-  }
-
-  std::string url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
-  int port() const { return port_; }
-  int requests() const { return requests_; }
-  int64_t streamed() const { return streamed_; }
-
- private:
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = 0;
-  std::atomic<int> requests_ = 0;
-  std::atomic<int64_t> streamed_ = 0;
-};
 
 UrlFetchPolicy trusting_policy() {
   UrlFetchPolicy policy;
@@ -111,7 +36,7 @@ bool contains(const Status& status, const std::string& text) {
 }
 
 TEST(UrlFetcher, FetchesBodyAndContentType) {
-  LoopbackServer server;
+  LoopbackOrigin server;
   auto fetched = fetch_url(server.url("/image"), trusting_policy());
   ASSERT_TRUE(fetched.is_ok()) << fetched.status().message();
   EXPECT_EQ(fetched->body, "PNG-BYTES");
@@ -120,7 +45,7 @@ TEST(UrlFetcher, FetchesBodyAndContentType) {
 }
 
 TEST(UrlFetcher, StopsStreamingAsSoonAsTheCapIsPassed) {
-  LoopbackServer server;
+  LoopbackOrigin server;
   UrlFetchPolicy policy = trusting_policy();
   policy.max_bytes = 256 << 10;
   const Status status =
@@ -133,7 +58,7 @@ TEST(UrlFetcher, StopsStreamingAsSoonAsTheCapIsPassed) {
 }
 
 TEST(UrlFetcher, RefusesAnAnnouncedLengthOverTheCapBeforeTheBody) {
-  LoopbackServer server;
+  LoopbackOrigin server;
   UrlFetchPolicy policy = trusting_policy();
   policy.max_bytes = 1 << 20;
   const Status status =
@@ -143,7 +68,7 @@ TEST(UrlFetcher, RefusesAnAnnouncedLengthOverTheCapBeforeTheBody) {
 }
 
 TEST(UrlFetcher, BodyExactlyAtTheCapIsAccepted) {
-  LoopbackServer server;
+  LoopbackOrigin server;
   UrlFetchPolicy policy = trusting_policy();
   policy.max_bytes = 9;  // "PNG-BYTES"
   EXPECT_TRUE(fetch_url(server.url("/image"), policy).is_ok());
@@ -152,7 +77,7 @@ TEST(UrlFetcher, BodyExactlyAtTheCapIsAccepted) {
 }
 
 TEST(UrlFetcher, TimesOutOnASlowServer) {
-  LoopbackServer server;
+  LoopbackOrigin server;
   UrlFetchPolicy policy = trusting_policy();
   policy.timeout_seconds = 1;
   const auto start = Clock::now();
@@ -164,7 +89,7 @@ TEST(UrlFetcher, TimesOutOnASlowServer) {
 }
 
 TEST(UrlFetcher, CancelFlagStopsAFetchPromptly) {
-  LoopbackServer server;
+  LoopbackOrigin server;
   std::atomic<bool> cancel = false;
   std::thread canceller([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -177,7 +102,7 @@ TEST(UrlFetcher, CancelFlagStopsAFetchPromptly) {
 }
 
 TEST(UrlFetcher, FollowsRedirectsUpToTheCap) {
-  LoopbackServer server;
+  LoopbackOrigin server;
   UrlFetchPolicy policy = trusting_policy();
   policy.max_redirects = 3;
   auto fetched = fetch_url(server.url("/hops/3"), policy);
@@ -194,7 +119,7 @@ TEST(UrlFetcher, FollowsRedirectsUpToTheCap) {
 }
 
 TEST(UrlFetcher, RefusesARedirectToAnotherScheme) {
-  LoopbackServer server;
+  LoopbackOrigin server;
   for (const std::string target : {"ftp://127.0.0.1/image.png", "file:///etc/passwd"}) {
     const int before = server.requests();
     const Status status =
@@ -207,7 +132,7 @@ TEST(UrlFetcher, RefusesARedirectToAnotherScheme) {
 }
 
 TEST(UrlFetcher, RemoteErrorStatuses) {
-  LoopbackServer server;
+  LoopbackOrigin server;
   Status status = expect_failure(fetch_url(server.url("/missing"), trusting_policy()),
                                  ErrorCode::kInvalidArgument);
   EXPECT_TRUE(contains(status, "answered HTTP 404")) << status.message();
@@ -229,7 +154,7 @@ TEST(UrlFetcher, RefusesSchemesOtherThanHttpAndMalformedUrls) {
 }
 
 TEST(UrlFetcher, RefusesLoopbackPrivateLinkLocalAndUnspecifiedAddresses) {
-  LoopbackServer server;
+  LoopbackOrigin server;
   const std::string port = std::to_string(server.port());
   const std::pair<std::string, std::string> cases[] = {
       {"http://127.0.0.1:" + port + "/image", "127.0.0.1 (loopback)"},
@@ -255,7 +180,7 @@ TEST(UrlFetcher, RefusesLoopbackPrivateLinkLocalAndUnspecifiedAddresses) {
 }
 
 TEST(UrlFetcher, AllowedAddressStillChecksEveryRedirectHop) {
-  LoopbackServer server;
+  LoopbackOrigin server;
   UrlFetchPolicy policy;
   policy.allowed_addresses = {"127.0.0.1"};
   auto fetched = fetch_url(server.url("/hops/1"), policy);
