@@ -36,14 +36,22 @@ json task_parameters_schema(const char* file_field) {
         {"minimum", 1},
         {"maximum", 8},
         {"description", "output size / input size (default: the model's scale)"}}},
-      {"tile_size", {{"type", "integer"}, {"description", "0 (automatic) or 32-4096"}}},
+      {"tile_size",
+       {{"type", "integer"},
+        {"description",
+         "0 (automatic) or 32-4096; a tile whose model activations exceed the server's "
+         "tile_memory is not run (the task fails, or falls back to Lanczos)"}}},
       {"skip_alpha",
        {{"type", "boolean"}, {"description", "alpha bicubic, not through the model"}}},
       {"resize_to", {{"type", "string"}, {"description", "WIDTHxHEIGHT (fit inside) or N/D"}}},
       {"format", {{"type", "string"}, {"enum", {"png", "jpg", "webp", "tif"}}}},
       {"timeout", {{"type", "integer"}, {"description", "seconds, at most task_timeout_seconds"}}},
       {"use_realesrgan", {{"type", "boolean"}, {"description", "false: Lanczos only"}}},
-      {"fallback", {{"type", "boolean"}, {"description", "Lanczos when the model fails"}}}};
+      {"fallback",
+       {{"type", "boolean"},
+        {"description",
+         "Lanczos when the model fails (out of memory, a backend error); recorded as "
+         "method lanczos-fallback with the reason in error"}}}};
   return {{"type", "object"}, {"properties", properties}};
 }
 

@@ -12,11 +12,38 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Errors the image or the request caused: Lanczos would meet them too.
+// Errors the image or the request caused: Lanczos would meet them too. Running
+// out of memory is the model's: Lanczos needs a small fraction of it (and an
+// output over the pixel cap, the other kResourceExhausted, fails Lanczos too).
 bool model_was_at_fault(ErrorCode code) {
   return code != ErrorCode::kCancelled && code != ErrorCode::kInvalidImage &&
-         code != ErrorCode::kInvalidArgument && code != ErrorCode::kResourceExhausted &&
-         code != ErrorCode::kIoError;
+         code != ErrorCode::kInvalidArgument && code != ErrorCode::kIoError;
+}
+
+// The tile a task runs with: the client's tile_size, automatic (sized from the
+// server's memory budget) for 0, else the server's tile_size setting; an
+// engine keeps it within its tile profile.
+int task_tile(const RunnableModel& model, const TaskParameters& params,
+              const ExecutionSettings& settings) {
+  const int automatic = auto_tile_size(model.graph, settings.tile_memory_bytes);
+  const int requested = params.tile_size >= 0 ? params.tile_size : settings.tile_size;
+  return tile_for(model.tile_profile, requested, automatic);
+}
+
+// A client's tile_size may not make the model need more activation memory than
+// the server's budget (tile_memory): one request could otherwise take all of
+// the machine's memory. The model cannot run such a task within its memory,
+// so it fails as out of memory, and `fallback` turns to Lanczos.
+Status check_tile_memory(const Graph& graph, int tile, const ImageInfo& info, int64_t budget) {
+  const int64_t pixels = int64_t{std::min(tile, info.width)} * std::min(tile, info.height);
+  const int64_t bytes = pixels * activation_bytes_per_input_pixel(graph);
+  if (bytes <= budget) return Status::ok();
+  return error(ErrorCode::kResourceExhausted,
+               "tile_size " + std::to_string(tile) + " needs about " + std::to_string(bytes) +
+                   " bytes of model activations, over the server's budget of " +
+                   std::to_string(budget) +
+                   " bytes (server setting tile_memory); ask for tile_size " +
+                   std::to_string(auto_tile_size(graph, budget)) + " or less, or 0 (automatic)");
 }
 
 }  // namespace
@@ -42,13 +69,16 @@ Status execute_task(ModelRuntime& runtime, TaskRecord& task, const ExecutionSett
     options.model_scale = graph.scale;
     options.input_multiple = runtime.model().input_multiple();
     options.outscale = scale;
-    options.tile = params.tile_size >= 0    ? params.tile_size
-                   : settings.tile_size > 0 ? settings.tile_size
-                                            : auto_tile_size(graph, settings.tile_memory_bytes);
+    options.tile = task_tile(runtime.model(), params, settings);
     options.alpha = params.skip_alpha ? AlphaMode::kBicubic : AlphaMode::kModel;
     options.limits = settings.limits;
     options.callbacks = callbacks;
-    report = upscale_image(runtime.session(), std::move(image), output, {format}, options);
+    const Status fits = params.tile_size > 0 ? check_tile_memory(graph, options.tile, info,
+                                                                 settings.tile_memory_bytes)
+                                             : Status::ok();
+    report = fits.is_ok()
+                 ? upscale_image(runtime.session(), std::move(image), output, {format}, options)
+                 : Result<UpscaleReport>(fits);
     task.method = "realesrgan";
     if (!report.is_ok() && params.fallback && model_was_at_fault(report.status().code())) {
       task.error = "the model failed (" + report.status().message() + "); Lanczos was used";

@@ -241,6 +241,53 @@ TEST(ServerApi, TruncatedImageFailsWithItsReason) {
   expect_problem(client.Get("/result/" + id + "/download"), 409, "failed");
 }
 
+// A real failure of the model path: the client's tile_size needs more model
+// activations than the server's memory budget (tile_memory) allows, so the
+// model cannot run; `fallback` then upscales with Lanczos instead.
+TEST(ServerApi, FallbackUsesLanczosWhenTheModelCannotRunWithinTheMemoryBudget) {
+  ScratchDir dir;
+  ServerConfig config = test_config(dir.path());
+  // The tiny model's widest values are at x4 (16 times the pixels) with 3 channels
+  // (stored padded to 16); 3 of them live at once, in fp32: 3072 bytes per input pixel.
+  constexpr int64_t kBytesPerPixel = 3 * 16 * 16 * 4;
+  config.tile_memory_bytes = 64 * 64 * kBytesPerPixel;
+  TestServer server(config);
+  ASSERT_TRUE(server.ok());
+  auto client = server.client();
+  const std::string png = flat_png(128);
+  const std::string fallback = submit(client, png, {{"tile_size", "128"}, {"fallback", "true"}});
+  const std::string strict = submit(client, png, {{"tile_size", "128"}});
+  const std::string fitting = submit(client, png, {{"tile_size", "64"}});
+  const std::string automatic = submit(client, png, {{"tile_size", "0"}});
+  const std::string lanczos = submit(client, png, {{"use_realesrgan", "false"}});
+  for (const std::string& id : {fallback, fitting, automatic, lanczos}) {
+    ASSERT_TRUE(reaches_state(client, id, "success")) << task_status(client, id);
+  }
+  ASSERT_TRUE(reaches_state(client, strict, "failed")) << task_status(client, strict);
+
+  const std::string why =
+      "tile_size 128 needs about 50331648 bytes of model activations, over the server's budget "
+      "of 12582912 bytes (server setting tile_memory); ask for tile_size 64 or less, or 0 "
+      "(automatic)";
+  const json used = task_status(client, fallback);
+  EXPECT_EQ(used["method"], "lanczos-fallback");
+  EXPECT_EQ(used["output"]["width"], 512);
+  EXPECT_EQ(used["output"]["height"], 512);
+  EXPECT_EQ(used["error"], "the model failed (" + why + "); Lanczos was used");
+  auto result = client.Get("/result/" + fallback + "/download");
+  auto plain = client.Get("/result/" + lanczos + "/download");
+  ASSERT_TRUE(result && plain);
+  EXPECT_EQ(png_size(result->body), std::make_pair(512, 512));
+  EXPECT_EQ(result->body, plain->body);
+
+  const json failed = task_status(client, strict);
+  EXPECT_EQ(failed["method"], "realesrgan");
+  EXPECT_EQ(failed["error_code"], "resource exhausted");
+  EXPECT_EQ(failed["error"], why);
+  EXPECT_EQ(task_status(client, fitting)["method"], "realesrgan");
+  EXPECT_EQ(task_status(client, automatic)["method"], "realesrgan");
+}
+
 TEST(ServerApi, TokenIsRequiredWhenConfigured) {
   ScratchDir dir;
   ServerConfig config = test_config(dir.path());
