@@ -164,7 +164,7 @@ int main(int argc, char** argv) {
   for (const std::string& id : busy) main_client.Delete("/result/" + id);
 
   // 2. Many small tasks at once (counted apart from the busy tasks above).
-  const char* kFinished = R"(resr_tasks_finished_total{status="success",method="realesrgan"})";
+  const char* kFinished = R"(resr_tasks_finished_total{method="realesrgan",status="success"})";
   const double finished_before = metric(main_client.Get("/metrics").value().body, kFinished);
   const std::string small_png = png_of(16, 16, true);
   std::vector<std::string> ids(static_cast<size_t>(tasks));

@@ -17,6 +17,7 @@ packages=(
   libtomlplusplus-dev          # server config file
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev  # video
   libcpp-httplib-dev libsqlite3-dev  # the job server: HTTP, task store
+  prometheus-cpp-dev           # the job server: /metrics
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   ffmpeg                       # the video tests make and probe clips with the CLI

@@ -1,17 +1,30 @@
 // What GET /metrics reports about the job server: requests, task durations,
-// queue depth, failures and pixels processed, on top of MetricsRegistry.
+// queue depth, failures and pixels processed, kept in a prometheus-cpp
+// registry and rendered by its text serializer. Our own HTTP server serves
+// the text; prometheus-cpp's exposer is not used.
 #pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
 
 #include <string>
 
-#include "server/metrics_registry.hpp"
 #include "server/task.hpp"
 
 namespace resr {
 
+// The text exposition format prometheus::TextSerializer writes.
+inline constexpr const char* kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+// Every method is thread-safe (prometheus-cpp's families and metrics are).
 class ServerMetrics {
  public:
   ServerMetrics();
+  ServerMetrics(const ServerMetrics&) = delete;
+  ServerMetrics& operator=(const ServerMetrics&) = delete;
 
   // One answered request; `route` is the route's OpenAPI path, or "unmatched".
   void request(const std::string& method, const std::string& route, int status, double seconds);
@@ -23,19 +36,19 @@ class ServerMetrics {
   std::string render(int queue_depth, bool running, int open_connections, bool ready);
 
  private:
-  MetricsRegistry registry_;
-  Counter& requests_;
-  Histogram& request_seconds_;
-  Counter& submitted_;
-  Counter& finished_;
-  Counter& failures_;
-  Histogram& task_seconds_;
-  Counter& input_pixels_;
-  Counter& output_pixels_;
-  Gauge& queue_depth_;
-  Gauge& running_;
-  Gauge& connections_;
-  Gauge& ready_;
+  prometheus::Registry registry_;
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Histogram>& request_seconds_;
+  prometheus::Counter& submitted_;
+  prometheus::Family<prometheus::Counter>& finished_;
+  prometheus::Family<prometheus::Counter>& failures_;
+  prometheus::Family<prometheus::Histogram>& task_seconds_;
+  prometheus::Counter& input_pixels_;
+  prometheus::Counter& output_pixels_;
+  prometheus::Gauge& queue_depth_;
+  prometheus::Gauge& running_;
+  prometheus::Gauge& connections_;
+  prometheus::Gauge& ready_;
 };
 
 }  // namespace resr

@@ -425,7 +425,8 @@ TEST(ServerApi, MetricsCountRequestsTasksAndPixels) {
         R"(resr_http_requests_total{method="POST",route="/sr",status="400"} 1)",
         R"(resr_http_requests_total{method="GET",route="unmatched",status="404"} 1)",
         R"(resr_tasks_submitted_total 1)",
-        R"(resr_tasks_finished_total{status="success",method="realesrgan"} 1)",
+        R"(resr_http_request_duration_seconds_count{route="/sr"} 2)",
+        R"(resr_tasks_finished_total{method="realesrgan",status="success"} 1)",
         R"(resr_task_duration_seconds_count{method="realesrgan"} 1)",
         R"(resr_input_pixels_total 96)", R"(resr_output_pixels_total 1536)",
         R"(resr_queue_depth 0)", R"(resr_tasks_running 0)", R"(resr_ready 1)"}) {
