@@ -415,11 +415,20 @@ TEST(ServerApi, MetricsCountRequestsTasksAndPixels) {
   ASSERT_TRUE(reaches_state(client, id, "success"));
   client.Post("/sr", upload("file", small_png(), {{"scale", "99"}}));
   client.Get("/nowhere");
-  auto res = client.Get("/metrics");
-  ASSERT_TRUE(res);
-  ASSERT_EQ(res->status, 200);
-  EXPECT_EQ(res->get_header_value("Content-Type"), kPrometheusContentType);
-  const std::string& text = res->body;
+  // A request is counted just after its response is written, so the scrape
+  // may come first (it can run on another connection): scrape until the last
+  // request shows.
+  std::string text;
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto res = client.Get("/metrics");
+        if (!res || res->status != 200) return false;
+        EXPECT_EQ(res->get_header_value("Content-Type"), kPrometheusContentType);
+        text = res->body;
+        return text.find(R"(route="unmatched",status="404"} 1)") != std::string::npos;
+      },
+      std::chrono::seconds(5)))
+      << text;
   for (const std::string line :
        {R"(resr_http_requests_total{method="POST",route="/sr",status="202"} 1)",
         R"(resr_http_requests_total{method="POST",route="/sr",status="400"} 1)",
