@@ -37,12 +37,8 @@ Result<RunnableModel> RuntimeOptions::prepare() const {
                                                   " backend; rebuild it with --backend " + backend +
                                                   " or drop --backend");
   }
-  if (precision_flag_->count() > 0 && precision != "auto" &&
-      precision != precision_name(runnable.precision)) {
-    return error(ErrorCode::kInvalidArgument,
-                 "--precision " + precision + ": engine " + engine + " was built for " +
-                     precision_name(runnable.precision) + "; rebuild it with --precision " +
-                     precision + " or drop --precision");
+  if (precision_flag_->count() > 0) {
+    RESR_RETURN_IF_ERROR(check_engine_precision(runnable, engine, precision));
   }
   return runnable;
 }

@@ -10,7 +10,7 @@
 #include <optional>
 #include <thread>
 
-#include "model_options.hpp"
+#include "runtime_options.hpp"
 #include "server/daemon.hpp"
 #include "server/job_server.hpp"
 #include "server/pid_file.hpp"
@@ -29,12 +29,16 @@ struct ServerArguments {
   int stop_timeout_seconds = 0;
   CLI::Option* port = nullptr;
   CLI::Option* host = nullptr;
+  // -m, --models-dir, --srvgg-activation, -e, --backend, -j, --precision: as the CLI's.
+  RuntimeOptions runtime;
   CLI::Option* model = nullptr;
   CLI::Option* engine = nullptr;
   CLI::Option* models_dir = nullptr;
+  CLI::Option* srvgg_activation = nullptr;
   CLI::Option* backend = nullptr;
   CLI::Option* gpu_id = nullptr;
   CLI::Option* threads = nullptr;
+  CLI::Option* precision = nullptr;
   CLI::Option* data_dir = nullptr;
   CLI::Option* pid_file = nullptr;
   CLI::Option* log_file = nullptr;
@@ -48,12 +52,15 @@ Result<ServerConfig> effective_config(const ServerArguments& args) {
   const ServerConfig& f = args.flags;
   if (given(args.port)) config.port = f.port;
   if (given(args.host)) config.host = f.host;
-  if (given(args.model)) config.model = f.model;
-  if (given(args.engine)) config.engine = f.engine;
-  if (given(args.models_dir)) config.models_dir = f.models_dir;
-  if (given(args.backend)) config.backend = f.backend;
+  const RuntimeOptions& r = args.runtime;
+  if (given(args.model)) config.model = r.model.model;
+  if (given(args.engine)) config.engine = r.engine;
+  if (given(args.models_dir)) config.models_dir = r.model.models_dir;
+  if (given(args.srvgg_activation)) config.srvgg_activation = r.model.srvgg_activation;
+  if (given(args.backend)) config.backend = r.backend;
   if (given(args.gpu_id)) config.gpu_id = f.gpu_id;
-  if (given(args.threads)) config.threads = f.threads;
+  if (given(args.threads)) config.threads = r.threads;
+  if (given(args.precision)) config.precision = r.precision;
   if (given(args.data_dir)) config.data_dir = f.data_dir;
   if (given(args.pid_file)) config.pid_file = f.pid_file;
   if (given(args.log_file)) config.log_file = f.log_file;
@@ -104,7 +111,8 @@ int serve(const ServerArguments& args) {
   const ModelInfo& info = (*server)->runtime().model().info;
   const std::string serving =
       "serving " + (*server)->runtime().name() + " (" + info.arch + " x" +
-      std::to_string(info.scale) + ", " + (*server)->runtime().model().backend + ", " +
+      std::to_string(info.scale) + ", " + (*server)->runtime().model().backend + " " +
+      precision_name((*server)->runtime().model().precision) + ", " +
       std::to_string((*server)->runtime().threads()) + " threads) on http://" + config->host + ":" +
       std::to_string((*server)->port()) + " (PID " + std::to_string(getpid()) + ")";
   std::fprintf(stderr, "%s\n", serving.c_str());
@@ -229,13 +237,15 @@ void add_server_command(CLI::App& app, int& exit_code) {
   add_common_options(*start, a);
   a.port = start->add_option("-p,--port", a.flags.port, "TCP port (0: any free port)");
   a.host = start->add_option("--host", a.flags.host, "address to listen on");
-  a.model = start->add_option("-m,--model", a.flags.model, "model name or file");
-  a.engine = start->add_option("-e,--engine", a.flags.engine,
-                               "an engine file made by `build` to serve (wins over -m)");
-  a.models_dir = start->add_option("--models-dir", a.flags.models_dir, "installed models folder");
-  a.backend = start->add_option("--backend", a.flags.backend, "cpu or reference");
+  a.runtime.add_to(*start);
+  a.model = start->get_option("--model");
+  a.engine = start->get_option("--engine");
+  a.models_dir = start->get_option("--models-dir");
+  a.srvgg_activation = start->get_option("--srvgg-activation");
+  a.backend = start->get_option("--backend");
+  a.threads = start->get_option("--threads");
+  a.precision = start->get_option("--precision");
   a.gpu_id = start->add_option("-g,--gpu-id", a.flags.gpu_id, "GPU (this build has none)");
-  a.threads = start->add_option("-j,--threads", a.flags.threads, "threads (0: all cores)");
   a.log_file = start->add_option("--log-file", a.flags.log_file,
                                  "with --daemon: log here (default: DATA_DIR/server.log)");
   start->add_flag("--daemon", a.daemon, "detach, write the PID file and log to a file");

@@ -39,6 +39,17 @@ Result<Precision> choose_precision(const Backend& backend, const std::string& re
                "unknown precision '" + requested + "'; use fp32, bf16 or auto");
 }
 
+Status check_engine_precision(const RunnableModel& engine, const std::filesystem::path& path,
+                              const std::string& requested) {
+  if (requested.empty() || requested == "auto" || requested == precision_name(engine.precision)) {
+    return Status::ok();
+  }
+  return error(ErrorCode::kInvalidArgument,
+               "--precision " + requested + ": engine " + path.string() + " was built for " +
+                   precision_name(engine.precision) + "; rebuild it with --precision " + requested +
+                   " or drop --precision");
+}
+
 Result<RunnableModel> compile_model(const Model& model, const std::string& backend_name,
                                     const BackendOptions& options) {
   RESR_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, make_backend(backend_name));

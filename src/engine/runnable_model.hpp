@@ -41,6 +41,11 @@ Result<RunnableModel> compile_model(const Model& model, const std::string& backe
 // to rebuild) an engine built for another backend target, such as another CPU.
 Result<RunnableModel> load_engine(const std::filesystem::path& path, const BackendOptions& options);
 
+// kInvalidArgument when `requested` ("fp32" or "bf16"; "auto" and "" accept
+// any) is not the precision `engine`, loaded from `path`, was built for.
+Status check_engine_precision(const RunnableModel& engine, const std::filesystem::path& path,
+                              const std::string& requested);
+
 // Writes `model` (compiled from a model file) as an engine file.
 Status write_engine(const RunnableModel& model, const std::optional<TileProfile>& profile,
                     const std::filesystem::path& path);

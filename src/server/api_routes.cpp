@@ -519,6 +519,7 @@ void get_health(ApiContext& ctx, const httplib::Request&, httplib::Response& res
               {"scale", info.scale},
               {"loaded", true}}},
             {"backend", ctx.runtime->model().backend},
+            {"precision", precision_name(ctx.runtime->model().precision)},
             {"threads", ctx.runtime->threads()},
             {"queue_depth", queued.is_ok() ? *queued : -1},
             {"running", running ? json(running->id) : json(nullptr)}});

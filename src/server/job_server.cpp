@@ -29,8 +29,10 @@ Result<std::unique_ptr<JobServer>> JobServer::start(const ServerConfig& config) 
   model.model = config.model;
   model.engine = config.engine.string();
   model.models_dir = config.models_dir.string();
+  model.srvgg_activation = config.srvgg_activation;
   model.backend = config.backend;
   model.threads = config.threads;
+  model.precision = config.precision;
   RESR_ASSIGN_OR_RETURN(server->runtime_, ModelRuntime::load(model));
 
   WorkerSettings settings;
@@ -86,9 +88,10 @@ void JobServer::drain() { context_->draining = true; }
 void JobServer::stop(std::chrono::milliseconds grace) {
   if (stopped_) return;
   stopped_ = true;
-  drain();
-  worker_->stop(grace);
-  http_->stop();
+  // Also after a start that failed half way (a model that does not load).
+  if (context_) drain();
+  if (worker_) worker_->stop(grace);
+  if (http_) http_->stop();
   if (listener_.joinable()) listener_.join();
   sweeper_.reset();
 }

@@ -15,13 +15,17 @@ struct ModelRuntimeOptions {
   std::string model;   // an installed model's name or a model file
   std::string engine;  // an engine file from `build`; wins over `model` when set
   std::string models_dir;
+  std::string srvgg_activation;
   std::string backend = "cpu";
   int threads = 0;
+  // fp32 | bf16 | auto; empty: fp32, or the engine's. An engine refuses another one.
+  std::string precision;
 };
 
 class ModelRuntime {
  public:
-  // Errors: as resolve_model_argument, load_model, compile_model and load_engine.
+  // Errors: as resolve_model_argument, load_model, choose_precision, compile_model,
+  // load_engine and check_engine_precision.
   static Result<std::unique_ptr<ModelRuntime>> load(const ModelRuntimeOptions& options);
 
   const RunnableModel& model() const { return model_; }

@@ -76,7 +76,7 @@ const json& openapi_document() {
             {"responses", {{"200", json_response("name, version, model")}}}}}}},
         {"/health",
          {{"get",
-           {{"summary", "model, backend, queue depth, version"},
+           {{"summary", "model, backend, precision, queue depth, version"},
             {"responses", {{"200", json_response("health")}}}}}}},
         {"/livez",
          {{"get",

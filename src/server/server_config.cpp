@@ -163,16 +163,16 @@ Setting flag(std::string_view key, Field field) {
           }};
 }
 
-Setting backend_setting() {
-  return {"backend", [](ServerConfig& config, const RawValue& raw) -> Status {
-            RESR_ASSIGN_OR_RETURN(std::string value, as_text("backend", raw));
-            const std::vector<std::string> names = backend_names();
-            if (std::find(names.begin(), names.end(), value) == names.end()) {
+template <typename Field>
+Setting one_of(std::string_view key, Field field, std::vector<std::string> allowed) {
+  return {key, [=](ServerConfig& config, const RawValue& raw) -> Status {
+            RESR_ASSIGN_OR_RETURN(std::string value, as_text(key, raw));
+            if (std::find(allowed.begin(), allowed.end(), value) == allowed.end()) {
               std::string list;
-              for (const std::string& name : names) list += (list.empty() ? "" : ", ") + name;
-              return bad_value("backend", raw, "one of: " + list);
+              for (const std::string& name : allowed) list += (list.empty() ? "" : ", ") + name;
+              return bad_value(key, raw, "one of: " + list);
             }
-            config.backend = value;
+            field(config) = value;
             return Status::ok();
           }};
 }
@@ -203,9 +203,11 @@ const std::vector<Setting>& settings() {
       text("model", RESR_FIELD(model), false),
       text("engine", RESR_FIELD(engine)),
       text("models_dir", RESR_FIELD(models_dir)),
-      backend_setting(),
+      one_of("srvgg_activation", RESR_FIELD(srvgg_activation), {"relu", "leakyrelu"}),
+      one_of("backend", RESR_FIELD(backend), backend_names()),
       integer("gpu_id", RESR_FIELD(gpu_id), -1, kIntMax),
       integer("threads", RESR_FIELD(threads), 0, 4096),
+      one_of("precision", RESR_FIELD(precision), {"fp32", "bf16", "auto"}),
       text("token", RESR_FIELD(token)),
       text("data_dir", RESR_FIELD(data_dir), false),
       integer("result_ttl_seconds", RESR_FIELD(result_ttl_seconds), 1, kMaxSeconds),

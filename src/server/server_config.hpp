@@ -31,9 +31,14 @@ struct ServerConfig {
   std::string model = std::string(kDefaultModelName);
   std::filesystem::path engine;
   std::filesystem::path models_dir;  // empty: the default models directory
+  // An SRVGGNetCompact .pth/.safetensors without PReLU weights: relu | leakyrelu.
+  std::string srvgg_activation;
   std::string backend = "cpu";
   int gpu_id = -1;  // -1: CPU
   int threads = 0;  // 0: all cores
+  // fp32, bf16 or auto. Empty: fp32 for a model; an engine runs at the
+  // precision it was built for, which a set value must match.
+  std::string precision;
 
   // Empty: no authentication (the server warns at start).
   std::string token;

@@ -196,6 +196,22 @@ TEST_F(ServerConfigTest, UnknownBackendListsTheKnownOnes) {
   EXPECT_NE(message.find("cpu"), std::string::npos) << message;
 }
 
+TEST_F(ServerConfigTest, PrecisionAndSrvggActivationAreChoices) {
+  auto config = load_server_config(write_toml("precision = \"bf16\"\n"),
+                                   {{"REAL_ESRGAN_SERVE_SRVGG_ACTIVATION", "relu"}});
+  ASSERT_TRUE(config.is_ok()) << config.status().message();
+  EXPECT_EQ(config->precision, "bf16");
+  EXPECT_EQ(config->srvgg_activation, "relu");
+  EXPECT_EQ(load_server_config("", {})->precision, "");
+  EXPECT_NE(
+      load_error("", {{"REAL_ESRGAN_SERVE_PRECISION", "fp16"}})
+          .find("server setting 'precision' (environment variable "
+                "REAL_ESRGAN_SERVE_PRECISION): expected one of: fp32, bf16, auto, got 'fp16'"),
+      std::string::npos);
+  EXPECT_NE(load_error("srvgg_activation = \"gelu\"\n").find("expected one of: relu, leakyrelu"),
+            std::string::npos);
+}
+
 TEST_F(ServerConfigTest, TomlSyntaxErrorNamesFileLineAndColumn) {
   const std::string message = load_error("port = 80\nhost = \"unterminated\n");
   EXPECT_NE(message.find("server.toml:2:"), std::string::npos) << message;

@@ -6,6 +6,8 @@
 
 #include <fstream>
 
+#include "backend/cpu/cpu_target.hpp"
+#include "engine/runnable_model.hpp"
 #include "server_test_support.hpp"
 #include "support/run_binary.hpp"
 
@@ -17,7 +19,8 @@ using nlohmann::json;
 // `real-esrgan-serve server start -p 0 ...` in the background.
 class ServerChild {
  public:
-  ServerChild(const std::filesystem::path& data_dir, std::vector<std::string> env = {})
+  ServerChild(const std::filesystem::path& data_dir, std::vector<std::string> env = {},
+              const std::vector<std::string>& flags = {})
       : data_dir_(data_dir) {
     // A killed server's address must not be mistaken for this one's.
     std::error_code ignored;
@@ -25,6 +28,7 @@ class ServerChild {
     std::vector<std::string> args = {RESR_BINARY, "server",     "start",           "-p",
                                      "0",         "-m",         tiny_model_path(), "-j",
                                      "1",         "--data-dir", data_dir.string()};
+    args.insert(args.end(), flags.begin(), flags.end());
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -207,6 +211,62 @@ TEST(ServerProcess, StalePidFileIsDetectedAndRemoved) {
   ServerChild server(dir.path() / "data");
   EXPECT_EQ(server.client().Get("/livez")->status, 200);
   EXPECT_EQ(std::atoi(read_whole_file(pid_file.string()).c_str()), server.pid());
+}
+
+// --precision and the precision setting as the CLI's: the server reports what
+// it runs, and an engine refuses a precision it was not built for.
+TEST(ServerProcess, PrecisionFlagIsReportedAndMustMatchAnEngine) {
+  ScratchDir dir;
+  {
+    ServerChild fp32(dir.path() / "fp32");
+    EXPECT_EQ(json::parse(fp32.client().Get("/health")->body)["precision"], "fp32");
+  }
+  if (cpu::cpu_has_bf16()) {
+    ServerChild bf16(dir.path() / "bf16", {}, {"--precision", "bf16"});
+    auto client = bf16.client();
+    EXPECT_EQ(json::parse(client.Get("/health")->body)["precision"], "bf16");
+    EXPECT_NE(bf16.log().find("cpu bf16"), std::string::npos) << bf16.log();
+    auto res = client.Post("/upscale", upload("image", small_png()));
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200) << res->body;
+  } else {
+    const CommandResult refused =
+        run_binary({"server", "start", "-p", "0", "-m", tiny_model_path(), "--precision", "bf16",
+                    "--data-dir", (dir.path() / "bf16").string()});
+    EXPECT_EQ(refused.exit_code, exit_code_for(ErrorCode::kUnsupported)) << refused.err;
+    EXPECT_NE(refused.err.find("AVX512-BF16"), std::string::npos) << refused.err;
+  }
+
+  auto model = load_model(tiny_model_path());
+  ASSERT_TRUE(model.is_ok()) << model.status().message();
+  auto runnable = compile_model(**model, "cpu", {});
+  ASSERT_TRUE(runnable.is_ok());
+  const std::string engine = (dir.path() / "tiny.engine").string();
+  ASSERT_TRUE(write_engine(*runnable, std::nullopt, engine).is_ok());
+  const std::string data = (dir.path() / "engine").string();
+  for (const std::vector<std::string>& how :
+       {std::vector<std::string>{"--precision", "bf16"}, std::vector<std::string>{}}) {
+    std::vector<std::string> args = {"server", "start", "-p",         "0",
+                                     "-e",     engine,  "--data-dir", data};
+    args.insert(args.end(), how.begin(), how.end());
+    const CommandResult refused =
+        run_binary(args, how.empty() ? std::vector<std::string>{"REAL_ESRGAN_SERVE_PRECISION=bf16"}
+                                     : std::vector<std::string>{});
+    EXPECT_EQ(refused.exit_code, exit_code_for(ErrorCode::kInvalidArgument)) << refused.err;
+    EXPECT_NE(refused.err.find("--precision bf16: engine " + engine +
+                               " was built for fp32; rebuild it with --precision bf16"),
+              std::string::npos)
+        << refused.err;
+  }
+  // "auto" and the engine's own precision are accepted (-m of ServerChild and
+  // -e exclude each other, as in the CLI: the engine comes from the environment).
+  for (const std::string precision : {"auto", "fp32"}) {
+    ServerChild served(dir.path() / ("engine-" + precision), {"REAL_ESRGAN_SERVE_ENGINE=" + engine},
+                       {"--precision", precision});
+    const json health = json::parse(served.client().Get("/health")->body);
+    EXPECT_EQ(health["precision"], "fp32");
+    EXPECT_EQ(health["model"]["name"], engine);
+  }
 }
 
 }  // namespace
