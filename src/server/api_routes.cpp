@@ -187,8 +187,7 @@ json task_json(ApiContext& ctx, const TaskRecord& t) {
         {"run_seconds",
          t.finished_at > 0 && t.started_at > 0 ? t.finished_at - t.started_at : 0.0}}}};
   if (t.state == TaskState::kRunning) {
-    const std::optional<RunningTask> running = ctx.worker->running();
-    if (running && running->id == t.id) {
+    if (const std::optional<RunningTask> running = ctx.worker->running(t.id)) {
       out["progress"] = {
           {"tiles_done", running->tiles_done},
           {"tiles_total", running->tiles_total},

@@ -1,5 +1,6 @@
 // The persistent job server: the model loaded once, tasks in a SQLite store,
-// one worker, the HTTP API, and expiry of old results.
+// a worker with two lanes (every task; synchronous requests only), the HTTP
+// API, and expiry of old results.
 //
 //   RESR_ASSIGN_OR_RETURN(auto server, JobServer::start(config));
 //   ... server->port() ...

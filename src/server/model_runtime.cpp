@@ -26,7 +26,6 @@ Result<std::unique_ptr<ModelRuntime>> ModelRuntime::load(const ModelRuntimeOptio
         check_engine_precision(runtime->model_, options.engine, options.precision));
     runtime->name_ = options.engine;
   }
-  runtime->session_ = runtime->model_.compiled->new_session();
   runtime->threads_ = resolve_thread_count(options.threads);
   return runtime;
 }

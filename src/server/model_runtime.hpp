@@ -1,6 +1,5 @@
 // The model a job server loads once at start (a model file compiled now, or a
-// built engine) and the one session the single task worker uses: the backend
-// already uses every core, so one task at a time is the fastest order.
+// built engine), and sessions of it for the task worker's lanes.
 #pragma once
 
 #include <memory>
@@ -31,13 +30,12 @@ class ModelRuntime {
   const RunnableModel& model() const { return model_; }
   const std::string& name() const { return name_; }  // as configured (-m or -e)
   int threads() const { return threads_; }
-  // Only one caller at a time (the task worker).
-  Session& session() { return *session_; }
+  // A session for one thread (each lane of the task worker has its own).
+  std::unique_ptr<Session> new_session() const { return model_.compiled->new_session(); }
 
  private:
   ModelRuntime() = default;
   RunnableModel model_;
-  std::unique_ptr<Session> session_;
   std::string name_;
   int threads_ = 0;
 };

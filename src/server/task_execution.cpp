@@ -48,8 +48,8 @@ Status check_tile_memory(const Graph& graph, int tile, const ImageInfo& info, in
 
 }  // namespace
 
-Status execute_task(ModelRuntime& runtime, TaskRecord& task, const ExecutionSettings& settings,
-                    const TileCallbacks& callbacks) {
+Status execute_task(const ModelRuntime& runtime, Session& session, TaskRecord& task,
+                    const ExecutionSettings& settings, const TileCallbacks& callbacks) {
   const TaskParameters& params = task.params;
   RESR_ASSIGN_OR_RETURN(InputImage image, open_image(task.input_path, settings.limits));
   const ImageInfo info = image.info();
@@ -76,9 +76,8 @@ Status execute_task(ModelRuntime& runtime, TaskRecord& task, const ExecutionSett
     const Status fits = params.tile_size > 0 ? check_tile_memory(graph, options.tile, info,
                                                                  settings.tile_memory_bytes)
                                              : Status::ok();
-    report = fits.is_ok()
-                 ? upscale_image(runtime.session(), std::move(image), output, {format}, options)
-                 : Result<UpscaleReport>(fits);
+    report = fits.is_ok() ? upscale_image(session, std::move(image), output, {format}, options)
+                          : Result<UpscaleReport>(fits);
     task.method = "realesrgan";
     if (!report.is_ok() && params.fallback && model_was_at_fault(report.status().code())) {
       task.error = "the model failed (" + report.status().message() + "); Lanczos was used";

@@ -23,7 +23,7 @@ struct ExecutionSettings {
 // On success fills task.output_path, method, sizes and output_bytes. A model
 // failure with task.params.fallback set is recorded in task.error while the
 // task still succeeds with method "lanczos-fallback".
-Status execute_task(ModelRuntime& runtime, TaskRecord& task, const ExecutionSettings& settings,
-                    const TileCallbacks& callbacks);
+Status execute_task(const ModelRuntime& runtime, Session& session, TaskRecord& task,
+                    const ExecutionSettings& settings, const TileCallbacks& callbacks);
 
 }  // namespace resr

@@ -201,10 +201,12 @@ Result<int> TaskStore::queued_count() {
   return static_cast<int>(s.integer(0));
 }
 
-Result<std::optional<TaskRecord>> TaskStore::claim_next(double now) {
+Result<std::optional<TaskRecord>> TaskStore::claim_next(double now, bool sync_only) {
   std::lock_guard<std::mutex> lock(mutex_);
-  RESR_ASSIGN_OR_RETURN(auto rows,
-                        query("WHERE state = 'queued' ORDER BY sync DESC, seq ASC LIMIT 1"));
+  RESR_ASSIGN_OR_RETURN(auto rows, query(sync_only ? "WHERE state = 'queued' AND sync = 1 "
+                                                     "ORDER BY seq ASC LIMIT 1"
+                                                   : "WHERE state = 'queued' "
+                                                     "ORDER BY sync DESC, seq ASC LIMIT 1"));
   if (rows.empty()) return std::optional<TaskRecord>();
   TaskRecord task = rows.front();
   Statement s(db_, "UPDATE tasks SET state = 'running', started_at = ?2 WHERE id = ?1");

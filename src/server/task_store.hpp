@@ -32,8 +32,9 @@ class TaskStore {
   Result<std::optional<TaskRecord>> find_by_idempotency_key(const std::string& key);
   // Queued tasks waiting (not counting synchronous ones).
   Result<int> queued_count();
-  // The next task to run, marked running: synchronous ones first, then oldest first.
-  Result<std::optional<TaskRecord>> claim_next(double now);
+  // The next task to run, marked running: synchronous ones first, then oldest
+  // first; with `sync_only`, synchronous ones only.
+  Result<std::optional<TaskRecord>> claim_next(double now, bool sync_only = false);
   // Writes a task's outcome (state, method, sizes, times, error).
   Status update(const TaskRecord& task);
   // queued -> canceled; false when the task was not queued.

@@ -14,33 +14,60 @@ TaskWorker::TaskWorker(TaskStore& store, ModelRuntime& runtime, WorkerSettings s
     : store_(store),
       runtime_(runtime),
       settings_(std::move(settings)),
-      on_finished_(std::move(on_finished)) {}
+      on_finished_(std::move(on_finished)) {
+  lanes_[1].sync_only = true;
+}
 
 TaskWorker::~TaskWorker() { stop(std::chrono::milliseconds(0)); }
 
 void TaskWorker::start() {
-  thread_ = std::thread([this] { run(); });
+  for (Lane& lane : lanes_) {
+    lane.session = runtime_.new_session();
+    lane.thread = std::thread([this, &lane] { run(lane); });
+  }
 }
 
 void TaskWorker::wake() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    pending_wake_ = true;
+    ++wakes_;
   }
-  wake_.notify_one();
+  wake_.notify_all();
 }
 
 bool TaskWorker::cancel_running(const std::string& id) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!running_ || running_->id != id) return false;
-  stop_reason_ = StopReason::kClient;
-  cancel_ = true;
-  return true;
+  for (Lane& lane : lanes_) {
+    if (lane.running && lane.running->id == id) {
+      lane.stop_reason = StopReason::kClient;
+      lane.cancel = true;
+      return true;
+    }
+  }
+  return false;
 }
 
 std::optional<RunningTask> TaskWorker::running() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return running_;
+  for (const Lane& lane : lanes_) {
+    if (lane.running) return lane.running;
+  }
+  return std::nullopt;
+}
+
+std::optional<RunningTask> TaskWorker::running(const std::string& id) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const Lane& lane : lanes_) {
+    if (lane.running && lane.running->id == id) return lane.running;
+  }
+  return std::nullopt;
+}
+
+bool TaskWorker::any_running() const {
+  for (const Lane& lane : lanes_) {
+    if (lane.running) return true;
+  }
+  return false;
 }
 
 bool TaskWorker::wait_finished(const std::string& id, std::chrono::milliseconds timeout) {
@@ -62,67 +89,71 @@ bool TaskWorker::wait_finished(const std::string& id, std::chrono::milliseconds 
 void TaskWorker::stop(std::chrono::milliseconds grace) {
   {
     std::unique_lock<std::mutex> lock(mutex_);
-    if (!thread_.joinable()) return;
+    if (!lanes_[0].thread.joinable()) return;
     stopping_ = true;
-    wake_.notify_one();
-    if (!finished_.wait_for(lock, grace, [this] { return !running_.has_value(); })) {
-      stop_reason_ = StopReason::kShutdown;
-      cancel_ = true;
+    wake_.notify_all();
+    if (!finished_.wait_for(lock, grace, [this] { return !any_running(); })) {
+      for (Lane& lane : lanes_) {
+        lane.stop_reason = StopReason::kShutdown;
+        lane.cancel = true;
+      }
     }
   }
-  thread_.join();
+  for (Lane& lane : lanes_) lane.thread.join();
 }
 
-void TaskWorker::run() {
+void TaskWorker::run(Lane& lane) {
   while (true) {
+    uint64_t wakes_seen = 0;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       if (stopping_) return;
+      wakes_seen = wakes_;
     }
-    Result<std::optional<TaskRecord>> next = store_.claim_next(unix_now());
+    Result<std::optional<TaskRecord>> next = store_.claim_next(unix_now(), lane.sync_only);
     if (!next.is_ok()) {
       std::fprintf(stderr, "error: %s\n", next.status().message().c_str());
     } else if (next->has_value()) {
-      run_one(std::move(**next));
+      run_one(lane, std::move(**next));
       continue;
     }
     std::unique_lock<std::mutex> lock(mutex_);
     // Also wakes now and then: a task queued by another process sharing the store.
-    wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || pending_wake_; });
-    pending_wake_ = false;
+    wake_.wait_for(lock, std::chrono::seconds(1),
+                   [&] { return stopping_ || wakes_ != wakes_seen; });
   }
 }
 
-void TaskWorker::run_one(TaskRecord task) {
+void TaskWorker::run_one(Lane& lane, TaskRecord task) {
   const int timeout = task.params.timeout_seconds > 0 ? task.params.timeout_seconds
                                                       : settings_.task_timeout_seconds;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    running_ = RunningTask{task.id, 0, 0};
-    cancel_ = false;
-    stop_reason_ = StopReason::kNone;
+    lane.running = RunningTask{task.id, 0, 0};
+    lane.cancel = false;
+    lane.stop_reason = StopReason::kNone;
     if (stopping_) {
       // Claimed while a stop began: back to the queue, untouched.
-      stop_reason_ = StopReason::kShutdown;
-      cancel_ = true;
+      lane.stop_reason = StopReason::kShutdown;
+      lane.cancel = true;
     }
   }
   TileCallbacks callbacks;
-  callbacks.cancel = &cancel_;
-  callbacks.progress = [this, deadline](int done, int total) {
+  callbacks.cancel = &lane.cancel;
+  callbacks.progress = [this, &lane, deadline](int done, int total) {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (running_) {
-      running_->tiles_done = done;
-      running_->tiles_total = total;
+    if (lane.running) {
+      lane.running->tiles_done = done;
+      lane.running->tiles_total = total;
     }
-    if (std::chrono::steady_clock::now() > deadline && !cancel_) {
-      stop_reason_ = StopReason::kTimeout;
-      cancel_ = true;
+    if (std::chrono::steady_clock::now() > deadline && !lane.cancel) {
+      lane.stop_reason = StopReason::kTimeout;
+      lane.cancel = true;
     }
   };
-  const Status status = execute_task(runtime_, task, settings_.execution, callbacks);
-  const StopReason reason = stop_reason_;
+  const Status status = execute_task(runtime_, *lane.session, task, settings_.execution, callbacks);
+  const StopReason reason = lane.stop_reason;
   if (status.is_ok()) {
     task.state = TaskState::kSuccess;
     task.error = message_for_client(task, task.error);  // a fallback's reason
@@ -161,7 +192,7 @@ void TaskWorker::run_one(TaskRecord task) {
   if (!stored.is_ok()) std::fprintf(stderr, "error: %s\n", stored.message().c_str());
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    running_.reset();
+    lane.running.reset();
     ++finished_count_;
   }
   finished_.notify_all();

@@ -1,12 +1,18 @@
-// The one thread that runs tasks, oldest first (synchronous requests before
-// queued ones), and the controls other threads have over it: wake it, cancel
-// the running task, read its progress, wait for a task, stop it.
+// The threads that run tasks, and the controls other threads have over them:
+// wake them, cancel a running task, read its progress, wait for a task, stop.
+//
+// Two lanes, each with its own model session: the main lane runs every task,
+// synchronous requests first, then queued ones oldest first; the sync lane
+// runs synchronous requests only, so a POST /upscale client does not wait
+// behind a long queued task (the two share the cores while both run).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -47,17 +53,30 @@ class TaskWorker {
   void wake();
   // Asks the running task `id` to stop; false when `id` is not running.
   bool cancel_running(const std::string& id);
+  // A running task (the main lane's first), or none.
   std::optional<RunningTask> running() const;
+  // Task `id` when it runs.
+  std::optional<RunningTask> running(const std::string& id) const;
   // Waits until task `id` is final (or `timeout` passes); true when final.
   bool wait_finished(const std::string& id, std::chrono::milliseconds timeout);
-  // Claims no more tasks; lets the running one finish within `grace`, then
-  // stops it and puts it back in the queue for the next start.
+  // Claims no more tasks; lets the running ones finish within `grace`, then
+  // stops them and puts them back in the queue for the next start.
   void stop(std::chrono::milliseconds grace);
 
  private:
   enum class StopReason { kNone, kClient, kTimeout, kShutdown };
-  void run();
-  void run_one(TaskRecord task);
+  struct Lane {
+    bool sync_only = false;
+    std::unique_ptr<Session> session;
+    std::optional<RunningTask> running;  // guarded by mutex_
+    std::atomic<bool> cancel{false};
+    std::atomic<StopReason> stop_reason{StopReason::kNone};
+    std::thread thread;
+  };
+
+  bool any_running() const;  // mutex_ held
+  void run(Lane& lane);
+  void run_one(Lane& lane, TaskRecord task);
 
   TaskStore& store_;
   ModelRuntime& runtime_;
@@ -65,15 +84,12 @@ class TaskWorker {
   FinishedHook on_finished_;
 
   mutable std::mutex mutex_;
-  std::condition_variable wake_;      // the worker waits for work here
+  std::condition_variable wake_;      // the lanes wait for work here
   std::condition_variable finished_;  // waiters for a task's end wait here
   bool stopping_ = false;
-  bool pending_wake_ = false;
-  std::optional<RunningTask> running_;
+  uint64_t wakes_ = 0;           // wake() calls so far
   uint64_t finished_count_ = 0;  // tasks ended so far
-  std::atomic<bool> cancel_{false};
-  std::atomic<StopReason> stop_reason_{StopReason::kNone};
-  std::thread thread_;
+  std::array<Lane, 2> lanes_;    // main, sync
 };
 
 }  // namespace resr

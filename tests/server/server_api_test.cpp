@@ -113,6 +113,30 @@ TEST(ServerApi, SynchronousUpscaleReturnsTheImage) {
   EXPECT_TRUE(std::filesystem::is_empty(dir.path() / "inputs"));
 }
 
+// The sync lane: POST /upscale does not wait for a long queued task to end.
+TEST(ServerApi, SynchronousUpscaleDoesNotWaitBehindARunningTask) {
+  ScratchDir dir;
+  TestServer server(test_config(dir.path()));
+  ASSERT_TRUE(server.ok());
+  auto client = server.client();
+  const std::string slow = submit(client, flat_png(1536), {{"tile_size", "32"}});
+  ASSERT_TRUE(reaches_state(client, slow, "running"));
+  auto res = client.Post("/upscale", upload("image", small_png()));
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(png_size(res->body), std::make_pair(48, 32));
+  // Answered while the long task still runs, not after it.
+  const json still = task_status(client, slow);
+  EXPECT_EQ(still["status"], "running");
+  EXPECT_LT(still["progress"]["tiles_done"].get<int>(), 2304);
+  // Queued tasks still wait for the main lane.
+  const std::string queued = submit(client, small_png());
+  EXPECT_EQ(task_status(client, queued)["status"], "queued");
+  client.Delete("/result/" + slow);
+  EXPECT_TRUE(reaches_state(client, slow, "canceled"));
+  EXPECT_TRUE(reaches_state(client, queued, "success"));
+}
+
 // `-e/--engine`: the server runs a built engine exactly like its source model.
 TEST(ServerApi, EngineServesTheSameImageAsItsModel) {
   ScratchDir dir;
