@@ -1,6 +1,8 @@
 #include "server/bounded_http_server.hpp"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -179,12 +181,17 @@ class ConnectionPool final : public httplib::TaskQueue {
     threads_.emplace_back([this] { serve(rejects_, true); });
   }
 
+  // One connection wakes one thread: waking every idle thread for each new
+  // connection (a pool is max_connections threads) costs more CPU than
+  // serving the request.
   void enqueue(std::function<void()> fn) override {
+    bool reject;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      (jobs_.size() + busy_ >= size_ ? rejects_ : jobs_).push_back(std::move(fn));
+      reject = jobs_.queue.size() + busy_ >= size_;
+      (reject ? rejects_ : jobs_).queue.push_back(std::move(fn));
     }
-    ready_.notify_all();
+    (reject ? rejects_ : jobs_).ready.notify_one();
   }
 
   void shutdown() override {
@@ -192,21 +199,27 @@ class ConnectionPool final : public httplib::TaskQueue {
       std::lock_guard<std::mutex> lock(mutex_);
       shutdown_ = true;
     }
-    ready_.notify_all();
+    jobs_.ready.notify_all();
+    rejects_.ready.notify_all();
     for (std::thread& t : threads_) t.join();
   }
 
  private:
-  void serve(std::deque<std::function<void()>>& queue, bool reject) {
+  struct Jobs {
+    std::deque<std::function<void()>> queue;
+    std::condition_variable ready;
+  };
+
+  void serve(Jobs& jobs, bool reject) {
     t_reject_connection = reject;
     while (true) {
       std::function<void()> fn;
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        ready_.wait(lock, [&] { return shutdown_ || !queue.empty(); });
-        if (queue.empty()) return;
-        fn = std::move(queue.front());
-        queue.pop_front();
+        jobs.ready.wait(lock, [&] { return shutdown_ || !jobs.queue.empty(); });
+        if (jobs.queue.empty()) return;
+        fn = std::move(jobs.queue.front());
+        jobs.queue.pop_front();
         if (!reject) ++busy_;
       }
       fn();
@@ -219,8 +232,7 @@ class ConnectionPool final : public httplib::TaskQueue {
 
   const size_t size_;
   std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<std::function<void()>> jobs_, rejects_;
+  Jobs jobs_, rejects_;
   size_t busy_ = 0;
   bool shutdown_ = false;
   std::vector<std::thread> threads_;
@@ -272,6 +284,11 @@ bool BoundedHttpServer::process_and_close_socket(socket_t sock) {
     return false;
   }
   ++open_connections_;
+  // httplib writes a response's headers and body separately: with Nagle's
+  // algorithm the body would wait for the client's delayed ACK (40 ms) on
+  // every kept-alive request.
+  const int no_delay = 1;
+  ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &no_delay, sizeof no_delay);
   BoundedSocketStream stream(sock, limits_);
   t_stream = &stream;
   bool ok = true;

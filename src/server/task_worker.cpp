@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "server/background_priority.hpp"
+
 namespace resr {
 
 double unix_now() {
@@ -23,7 +25,10 @@ TaskWorker::~TaskWorker() { stop(std::chrono::milliseconds(0)); }
 void TaskWorker::start() {
   for (Lane& lane : lanes_) {
     lane.session = runtime_.new_session();
-    lane.thread = std::thread([this, &lane] { run(lane); });
+    lane.thread = std::thread([this, &lane] {
+      run_at_background_priority();  // best effort: tasks run either way
+      run(lane);
+    });
   }
 }
 
