@@ -1,17 +1,23 @@
 // Load on the job server as it runs in production: the real binary
-// (`real-esrgan-serve server start`) in its own process on a loopback port,
-// the clients in this one, over real HTTP.
-//  1. while tasks run, `pollers` concurrent clients poll GET /result/{id}: p50, p95, p99 and max
-//     latency seen by the clients, next to the server's own request histogram (the goal: p99
-//     under 50 ms);
-//  2. `tasks` small tasks submitted at once from many clients: all complete, none lost, none
-//     duplicated (distinct ids, each finished exactly once according to /metrics).
+// (`real-esrgan-serve server start`, a real model) in its own process on a
+// loopback port, the clients in this one, over real HTTP.
+//  1. `pollers` concurrent clients poll GET /result/{id}, first with the
+//     worker idle, then while tasks run: p50, p95, p99 and max latency seen by
+//     the clients, failures by status, the server's own request histogram and
+//     the CPU both processes used (the goal: p99 under 50 ms while tasks run).
+//     Each client polls every --interval-ms (default 100: ten polls a second
+//     each), or back to back with --interval-ms 0, which measures throughput
+//     more than latency: 100 clients that never pause wait 100 / throughput.
+//     --keep-alive 1 reuses one connection per client instead of one per poll.
+//  2. `tasks` small tasks submitted at once from many clients: all complete,
+//     none lost, none duplicated (distinct ids, each finished exactly once
+//     according to /metrics).
 //
-//   bench_server_load [--model realesr-general-x4v3] [--threads 0] [--pollers 100] [--polls 200]
-//                     [--keep-alive 0] [--interval-ms 0] [--tasks 500] [--binary PATH]
+//   bench_server_load [--model realesr-general-x4v3] [--threads 0] [--pollers 100] [--polls 50]
+//                     [--keep-alive 0] [--interval-ms 100] [--tasks 500] [--binary PATH]
 // The model is a name (found through REAL_ESRGAN_MODELS) or a file. The
 // machine's load average is printed before and after: other processes on the
-// same cores change the figures.
+// same cores change the figures. Exit code 0 when both goals are met, else 3.
 #include <httplib.h>
 #include <signal.h>
 #include <spawn.h>
@@ -26,6 +32,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -192,6 +199,7 @@ PollFigures poll_phase(const char* title, int port, pid_t server_pid,
   std::mutex mutex;
   std::atomic<int> failures{0};
   std::atomic<int> running_answers{0};
+  std::map<int, int> failed_by_status;  // 0: no response
   const double server_cpu_before = process_cpu_seconds(server_pid);
   rusage self_before{};
   getrusage(RUSAGE_SELF, &self_before);
@@ -213,6 +221,8 @@ PollFigures poll_phase(const char* title, int port, pid_t server_pid,
         mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
         if (!res || res->status != 200) {
           ++failures;
+          std::lock_guard<std::mutex> lock(mutex);
+          ++failed_by_status[res ? res->status : 0];
         } else if (res->body.find("\"running\"") != std::string::npos) {
           ++running_answers;
         }
@@ -240,6 +250,10 @@ PollFigures poll_phase(const char* title, int port, pid_t server_pid,
       interval_ms == 0 ? "back to back" : ("every " + std::to_string(interval_ms) + " ms").c_str(),
       pollers, polls_each, latencies_ms.size(), seconds,
       static_cast<double>(latencies_ms.size()) / seconds, running_answers.load(), figures.failures);
+  for (const auto& [status, count] : failed_by_status) {
+    std::printf("  failed: %d with %s\n", count,
+                status == 0 ? "no response" : ("status " + std::to_string(status)).c_str());
+  }
   std::printf("  client latency ms: p50 %.2f  p95 %.2f  p99 %.2f  max %.2f   [goal p99 < 50: %s]\n",
               percentile(latencies_ms, 0.5), percentile(latencies_ms, 0.95), figures.p99_ms,
               percentile(latencies_ms, 1.0),
@@ -264,9 +278,9 @@ PollFigures poll_phase(const char* title, int port, pid_t server_pid,
 
 int main(int argc, char** argv) {
   std::string model = "realesr-general-x4v3", binary = RESR_BINARY, model_threads = "0";
-  int pollers = 100, polls_each = 200, tasks = 500;
+  int pollers = 100, polls_each = 50, tasks = 500;
   bool keep_alive = false;
-  int interval_ms = 0;
+  int interval_ms = 100;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--keep-alive") keep_alive = std::string(argv[i + 1]) == "1";
