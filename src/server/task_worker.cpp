@@ -41,7 +41,8 @@ void TaskWorker::wake() {
 }
 
 bool TaskWorker::cancel_running(const std::string& id) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::unique_lock<std::mutex> lock(mutex_);
+  claimed_.wait(lock, [this] { return claims_ == 0; });
   for (Lane& lane : lanes_) {
     if (lane.running && lane.running->id == id) {
       lane.stop_reason = StopReason::kClient;
@@ -114,19 +115,28 @@ void TaskWorker::run(Lane& lane) {
       std::unique_lock<std::mutex> lock(mutex_);
       if (stopping_) return;
       wakes_seen = wakes_;
+      ++claims_;
     }
     Result<std::optional<TaskRecord>> next = store_.claim_next(unix_now(), lane.sync_only);
-    if (!next.is_ok()) {
-      std::fprintf(stderr, "error: %s\n", next.status().message().c_str());
-    } else if (next->has_value()) {
-      run_one(lane, std::move(**next));
+    if (next.is_ok() && next->has_value()) {
+      run_one(lane, std::move(**next));  // ends the claim as it names the task running
       continue;
     }
+    end_claim();
+    if (!next.is_ok()) std::fprintf(stderr, "error: %s\n", next.status().message().c_str());
     std::unique_lock<std::mutex> lock(mutex_);
     // Also wakes now and then: a task queued by another process sharing the store.
     wake_.wait_for(lock, std::chrono::seconds(1),
                    [&] { return stopping_ || wakes_ != wakes_seen; });
   }
+}
+
+void TaskWorker::end_claim() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    --claims_;
+  }
+  claimed_.notify_all();
 }
 
 void TaskWorker::run_one(Lane& lane, TaskRecord task) {
@@ -144,6 +154,7 @@ void TaskWorker::run_one(Lane& lane, TaskRecord task) {
       lane.cancel = true;
     }
   }
+  end_claim();
   TileCallbacks callbacks;
   callbacks.cancel = &lane.cancel;
   callbacks.progress = [this, &lane, deadline](int done, int total) {

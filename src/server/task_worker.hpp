@@ -77,6 +77,7 @@ class TaskWorker {
   bool any_running() const;  // mutex_ held
   void run(Lane& lane);
   void run_one(Lane& lane, TaskRecord task);
+  void end_claim();
 
   TaskStore& store_;
   ModelRuntime& runtime_;
@@ -89,7 +90,11 @@ class TaskWorker {
   bool stopping_ = false;
   uint64_t wakes_ = 0;           // wake() calls so far
   uint64_t finished_count_ = 0;  // tasks ended so far
-  std::array<Lane, 2> lanes_;    // main, sync
+  // The store shows a task running as soon as a lane claims it, a moment
+  // before the lane names it running; a cancel waits for claims under way.
+  int claims_ = 0;
+  std::condition_variable claimed_;
+  std::array<Lane, 2> lanes_;  // main, sync
 };
 
 }  // namespace resr
