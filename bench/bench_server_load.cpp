@@ -112,6 +112,20 @@ double process_cpu_seconds(pid_t pid) {
   return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+// Busy and total CPU seconds of the whole machine so far (/proc/stat).
+std::pair<double, double> machine_cpu_seconds() {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  in >> cpu;
+  double busy = 0, total = 0, value = 0;
+  for (int i = 0; i < 8 && in >> value; ++i) {  // user nice system idle iowait irq softirq steal
+    total += value;
+    if (i != 3 && i != 4) busy += value;
+  }
+  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+  return {busy / tick, total / tick};
+}
+
 std::string load_average() {
   std::ifstream in("/proc/loadavg");
   std::string one, five, fifteen;
@@ -201,6 +215,7 @@ PollFigures poll_phase(const char* title, int port, pid_t server_pid,
   std::atomic<int> running_answers{0};
   std::map<int, int> failed_by_status;  // 0: no response
   const double server_cpu_before = process_cpu_seconds(server_pid);
+  const auto machine_before = machine_cpu_seconds();
   rusage self_before{};
   getrusage(RUSAGE_SELF, &self_before);
   const auto start = Clock::now();
@@ -236,6 +251,9 @@ PollFigures poll_phase(const char* title, int port, pid_t server_pid,
   rusage self_after{};
   getrusage(RUSAGE_SELF, &self_after);
   const double server_cpu = process_cpu_seconds(server_pid) - server_cpu_before;
+  const auto machine_after = machine_cpu_seconds();
+  const double machine_busy = machine_after.first - machine_before.first;
+  const double machine_total = machine_after.second - machine_before.second;
   auto cpu_of = [](const rusage& r) {
     return static_cast<double>(r.ru_utime.tv_sec + r.ru_stime.tv_sec) +
            static_cast<double>(r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
@@ -267,10 +285,10 @@ PollFigures poll_phase(const char* title, int port, pid_t server_pid,
   const double served = served_within("+Inf");
   std::printf(
       "  server-side: %.0f polls, %.1f%% within 5 ms, %.1f%% within 50 ms; CPU used: server "
-      "%.2f s, clients %.2f s (of %.2f s x %u cores)\n",
+      "%.2f s, clients %.2f s, other processes %.2f s, idle %.2f s\n",
       served, served > 0 ? 100 * served_within("0.005") / served : 0.0,
-      served > 0 ? 100 * served_within("0.05") / served : 0.0, server_cpu, client_cpu, seconds,
-      std::thread::hardware_concurrency());
+      served > 0 ? 100 * served_within("0.05") / served : 0.0, server_cpu, client_cpu,
+      std::max(0.0, machine_busy - server_cpu - client_cpu), machine_total - machine_busy);
   return figures;
 }
 
