@@ -1,11 +1,13 @@
-// How a conv step becomes a oneDNN primitive: memory descriptors for the
+// How a conv step becomes oneDNN primitives: memory descriptors for the
 // activation layouts, and conv + bias + activation + folded residual adds as
-// one primitive with post-ops. The same description serves weight packing at
-// compile time and primitive creation per input size, so both agree on the
-// weight layout the primitive picks.
+// one primitive with post-ops (direct) or as a Winograd conv followed by an
+// in-place pass for what its post-ops cannot carry. The same description
+// serves weight packing at compile time and primitive creation per input size,
+// so both agree on the weight layout.
 #pragma once
 
 #include <oneapi/dnnl/dnnl.hpp>
+#include <optional>
 #include <vector>
 
 #include "backend/cpu/activation_view.hpp"
@@ -13,7 +15,12 @@
 
 namespace resr::cpu {
 
+// Winograd F(4x4, 3x3) does a quarter of a direct 3x3 conv's multiplications;
+// oneDNN 2.6 offers it for fp32 with 16-channel multiples, without post-ops.
+enum class ConvAlgorithm { kDirect, kWinograd };
+
 struct ConvConfig {
+  ConvAlgorithm algorithm = ConvAlgorithm::kDirect;
   int in_channels = 0;
   int out_channels = 0;
   int kernel = 3;
@@ -36,13 +43,35 @@ inline dnnl::memory::desc activation_desc(const ActivationView& v) {
   return activation_desc(v.layout, v.type, v.channels, v.height, v.width);
 }
 
+// Whether a conv of this shape and type can run as Winograd here.
+bool winograd_applies(const ConvConfig& config);
+
 // Weights are format_tag::any: the primitive picks their layout. Scratchpad is
 // user-managed so one arena serves every primitive of a session.
-dnnl::convolution_forward::primitive_desc conv_primitive_desc(const ConvConfig& config,
-                                                              int64_t height, int64_t width,
-                                                              const dnnl::engine& engine);
-// Post-op index of each residual's binary_add, for DNNL_ARG_ATTR_MULTIPLE_POST_OP.
+//
+// The direct conv, with activation and residual adds fused as post-ops.
+dnnl::convolution_forward::primitive_desc direct_conv_primitive_desc(const ConvConfig& config,
+                                                                     int64_t height, int64_t width,
+                                                                     const dnnl::engine& engine);
+// The Winograd conv (bias only), if oneDNN has one for this size here; the
+// caller runs activation_primitive_desc and residual_primitive_desc after it.
+std::optional<dnnl::convolution_forward::primitive_desc> winograd_conv_primitive_desc(
+    const ConvConfig& config, int64_t height, int64_t width, const dnnl::engine& engine);
+// Post-op index of each residual's binary_add in the fused conv, for
+// DNNL_ARG_ATTR_MULTIPLE_POST_OP.
 std::vector<int> residual_post_op_indices(const ConvConfig& config);
+
+// Unfused (Winograd) convs: the activation as an in-place eltwise, when there is one.
+std::optional<dnnl::eltwise_forward::primitive_desc> activation_primitive_desc(
+    const ConvConfig& config, int64_t height, int64_t width, const dnnl::engine& engine);
+// Unfused convs: out = scale0 * out + other0, then (scale_k * . + other_k) as
+// post-ops, in place; SRC_1 is other0 and post-op indices come from
+// unfused_residual_post_op_indices.
+std::optional<dnnl::binary::primitive_desc> residual_primitive_desc(const ConvConfig& config,
+                                                                    int64_t height, int64_t width,
+                                                                    const dnnl::engine& engine);
+// Post-op index of residual k >= 1 in residual_primitive_desc's primitive.
+std::vector<int> unfused_residual_post_op_indices(const ConvConfig& config);
 // In-place per-channel PReLU over a conv's output.
 dnnl::prelu_forward::primitive_desc prelu_primitive_desc(const ConvConfig& config, int64_t height,
                                                          int64_t width, const dnnl::engine& engine);

@@ -11,8 +11,18 @@ const ConvPrimitiveCache::Entry& ConvPrimitiveCache::get(const ConvConfig& confi
   e.config = config;
   e.height = height;
   e.width = width;
-  e.conv_pd = conv_primitive_desc(config, height, width, engine_);
+  auto winograd = config.algorithm == ConvAlgorithm::kWinograd
+                      ? winograd_conv_primitive_desc(config, height, width, engine_)
+                      : std::nullopt;
+  e.winograd = winograd.has_value();
+  e.conv_pd = e.winograd ? *winograd : direct_conv_primitive_desc(config, height, width, engine_);
   e.conv = dnnl::convolution_forward(e.conv_pd);
+  if (e.winograd) {
+    e.activation_pd = activation_primitive_desc(config, height, width, engine_);
+    if (e.activation_pd) e.activation = dnnl::eltwise_forward(*e.activation_pd);
+    e.residual_pd = residual_primitive_desc(config, height, width, engine_);
+    if (e.residual_pd) e.residual = dnnl::binary(*e.residual_pd);
+  }
   if (config.activation == Activation::kPRelu) {
     e.prelu_pd = prelu_primitive_desc(config, height, width, engine_);
     e.prelu = dnnl::prelu_forward(*e.prelu_pd);

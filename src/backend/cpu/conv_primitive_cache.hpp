@@ -17,8 +17,15 @@ class ConvPrimitiveCache {
     ConvConfig config;
     int64_t height = 0;
     int64_t width = 0;
+    // Winograd when the config asks for it and oneDNN has it at this size;
+    // then activation and residual adds run as the primitives below.
+    bool winograd = false;
     dnnl::convolution_forward::primitive_desc conv_pd;
     dnnl::convolution_forward conv;
+    std::optional<dnnl::eltwise_forward::primitive_desc> activation_pd;
+    dnnl::eltwise_forward activation;
+    std::optional<dnnl::binary::primitive_desc> residual_pd;
+    dnnl::binary residual;
     std::optional<dnnl::prelu_forward::primitive_desc> prelu_pd;  // config.activation == kPRelu
     dnnl::prelu_forward prelu;
   };

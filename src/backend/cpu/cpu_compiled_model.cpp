@@ -37,6 +37,7 @@ ConvConfig conv_config(const ExecutionPlan& plan, const Step& step, const ConvLa
     c.negative_slope = slopes[0];
   }
   for (const FusedAdd& add : step.fused_adds) c.residual_scales.push_back(add.scale);
+  if (winograd_applies(c)) c.algorithm = ConvAlgorithm::kWinograd;
   return c;
 }
 
@@ -46,6 +47,19 @@ memory plain_memory(const memory::desc& desc, const std::vector<float>& values,
   memory m(desc, engine);
   std::memcpy(m.get_data_handle(), values.data(), values.size() * sizeof(float));
   return m;
+}
+
+memory::desc oihw_desc(const ConvLayer& layer) {
+  return memory::desc({layer.out_channels, layer.in_channels, layer.kernel, layer.kernel},
+                      memory::data_type::f32, memory::format_tag::oihw);
+}
+
+// The layout a conv's weights are kept in. Winograd weights stay plain: their
+// transformed layout depends on the input size, so each size's program
+// transforms them (ShapeProgram).
+memory::desc packed_weights_desc(const ConvPrimitiveCache::Entry& chosen, const ConvLayer& layer) {
+  return chosen.config.algorithm == ConvAlgorithm::kWinograd ? oihw_desc(layer)
+                                                             : chosen.conv_pd.weights_desc();
 }
 
 memory::desc bias_desc(int channels) {
@@ -145,24 +159,23 @@ Result<std::shared_ptr<const CpuCompiledModel>> CpuCompiledModel::build(
 Result<std::shared_ptr<const CpuCompiledModel>> CpuCompiledModel::compile(
     const Graph& graph, const BackendOptions& options) {
   std::optional<Relayout> relayout;  // one for all convs: it keeps its reorders
-  return build(
-      graph, ConvWeights::kInGraph, options,
-      [&](int, const ConvLayer& layer, const ConvPrimitiveCache::Entry& chosen,
-          const dnnl::engine& engine) -> Result<PackedConv> {
-        if (!relayout) relayout.emplace(engine);
-        PackedConv packed;
-        const memory::desc oihw({layer.out_channels, layer.in_channels, layer.kernel, layer.kernel},
-                                memory::data_type::f32, memory::format_tag::oihw);
-        packed.weights =
-            (*relayout)(plain_memory(oihw, layer.weight, engine), chosen.conv_pd.weights_desc());
-        packed.bias = plain_memory(bias_desc(layer.out_channels), layer.bias, engine);
-        if (chosen.prelu_pd) {
-          packed.prelu_slopes =
-              (*relayout)(plain_memory(slopes_desc(layer.out_channels), layer.prelu_slopes, engine),
-                          chosen.prelu_pd->weights_desc());
-        }
-        return packed;
-      });
+  return build(graph, ConvWeights::kInGraph, options,
+               [&](int, const ConvLayer& layer, const ConvPrimitiveCache::Entry& chosen,
+                   const dnnl::engine& engine) -> Result<PackedConv> {
+                 if (!relayout) relayout.emplace(engine);
+                 PackedConv packed;
+                 const memory plain = plain_memory(oihw_desc(layer), layer.weight, engine);
+                 const memory::desc packed_desc = packed_weights_desc(chosen, layer);
+                 packed.weights =
+                     packed_desc == plain.get_desc() ? plain : (*relayout)(plain, packed_desc);
+                 packed.bias = plain_memory(bias_desc(layer.out_channels), layer.bias, engine);
+                 if (chosen.prelu_pd) {
+                   packed.prelu_slopes = (*relayout)(
+                       plain_memory(slopes_desc(layer.out_channels), layer.prelu_slopes, engine),
+                       chosen.prelu_pd->weights_desc());
+                 }
+                 return packed;
+               });
 }
 
 Result<std::shared_ptr<const CpuCompiledModel>> CpuCompiledModel::compile_packed(
@@ -173,9 +186,9 @@ Result<std::shared_ptr<const CpuCompiledModel>> CpuCompiledModel::compile_packed
           const dnnl::engine& engine) -> Result<PackedConv> {
         const std::string name = "conv" + std::to_string(index);
         PackedConv packed;
-        RESR_ASSIGN_OR_RETURN(
-            packed.weights,
-            packed_memory(blobs, name + ".weights", chosen.conv_pd.weights_desc(), layer, engine));
+        RESR_ASSIGN_OR_RETURN(packed.weights,
+                              packed_memory(blobs, name + ".weights",
+                                            packed_weights_desc(chosen, layer), layer, engine));
         RESR_ASSIGN_OR_RETURN(
             packed.bias,
             packed_memory(blobs, name + ".bias", bias_desc(layer.out_channels), layer, engine));

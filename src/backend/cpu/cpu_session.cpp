@@ -30,7 +30,7 @@ std::string size_string(int64_t height, int64_t width) {
 }  // namespace
 
 CpuSession::CpuSession(std::shared_ptr<const CpuCompiledModel> model)
-    : model_(std::move(model)), stream_(model_->engine()) {}
+    : model_(std::move(model)), stream_(model_->engine()), weights_(model_->engine()) {}
 
 Status CpuSession::reserve_arena(size_t bytes) {
   if (bytes <= arena_bytes_) return Status::ok();
@@ -85,7 +85,7 @@ Result<Tensor> CpuSession::run(const Tensor& input) {
   return catch_dnnl_errors(
       "cpu backend: running a " + size_string(height, width) + " input", [&]() -> Result<Tensor> {
         RESR_ASSIGN_OR_RETURN(const ShapeProgram* program, program_for(height, width));
-        return program->run(input, stream_);
+        return program->run(input, stream_, weights_);
       });
 }
 

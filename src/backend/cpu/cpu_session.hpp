@@ -36,6 +36,7 @@ class CpuSession final : public Session {
   dnnl::stream stream_;
   std::unique_ptr<char, FreeDeleter> arena_;
   size_t arena_bytes_ = 0;
+  RelaidWeights weights_;
   std::list<CachedProgram> programs_;  // most recently used first
 };
 

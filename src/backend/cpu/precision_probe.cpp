@@ -22,7 +22,7 @@ double probe_seconds(ElementType type) {
   config.negative_slope = 0.2f;
   const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   dnnl::stream stream(engine);
-  const auto pd = conv_primitive_desc(config, kSide, kSide, engine);
+  const auto pd = direct_conv_primitive_desc(config, kSide, kSide, engine);
   const dnnl::convolution_forward conv(pd);
   dnnl::memory src(pd.src_desc(), engine), weights(pd.weights_desc(), engine),
       bias(pd.bias_desc(), engine), dst(pd.dst_desc(), engine),

@@ -59,7 +59,6 @@ Status ShapeProgram::plan_memory(int64_t height, int64_t width) {
 
 Status ShapeProgram::create_primitives() {
   const ExecutionPlan& plan = model_.plan();
-  Relayout relayout(model_.engine());
   size_t scratchpad = 0;
   convs_.resize(plan.steps.size());
   for (size_t s = 0; s < plan.steps.size(); ++s) {
@@ -70,14 +69,14 @@ Status ShapeProgram::create_primitives() {
     ConvExecution c;
     c.primitives = &primitives_.get(packed.config, out.height, out.width);
     const auto& conv_pd = c.primitives->conv_pd;
-    c.weights = conv_pd.weights_desc() == packed.weights.get_desc()
-                    ? packed.weights
-                    : relayout(packed.weights, conv_pd.weights_desc());
     scratchpad = std::max(scratchpad, conv_pd.scratchpad_desc().get_size());
+    if (const auto& pd = c.primitives->activation_pd) {
+      scratchpad = std::max(scratchpad, pd->scratchpad_desc().get_size());
+    }
+    if (const auto& pd = c.primitives->residual_pd) {
+      scratchpad = std::max(scratchpad, pd->scratchpad_desc().get_size());
+    }
     if (const auto& prelu_pd = c.primitives->prelu_pd) {
-      c.prelu_slopes = prelu_pd->weights_desc() == packed.prelu_slopes.get_desc()
-                           ? packed.prelu_slopes
-                           : relayout(packed.prelu_slopes, prelu_pd->weights_desc());
       scratchpad = std::max(scratchpad, prelu_pd->scratchpad_desc().get_size());
     }
     convs_[s] = std::move(c);
@@ -108,27 +107,48 @@ void ShapeProgram::bind(char* arena) {
     const auto& pd = c.primitives->conv_pd;
     dnnl::memory dst(pd.dst_desc(), engine, views_[step.output].data);
     c.args = {{DNNL_ARG_SRC, dnnl::memory(pd.src_desc(), engine, conv_source(step).data)},
-              {DNNL_ARG_WEIGHTS, c.weights},
               {DNNL_ARG_BIAS, packed.bias},
               {DNNL_ARG_DST, dst},
               {DNNL_ARG_SCRATCHPAD, dnnl::memory(pd.scratchpad_desc(), engine, scratchpad)}};
-    const std::vector<int> post_ops = residual_post_op_indices(packed.config);
-    for (size_t k = 0; k < post_ops.size(); ++k) {
+    const auto residual = [&](size_t k) {
       const ActivationView& other = views_[step.fused_adds[k].other];
-      c.args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(post_ops[k]) | DNNL_ARG_SRC_1] =
-          dnnl::memory(activation_desc(other), engine, other.data);
+      return dnnl::memory(activation_desc(other), engine, other.data);
+    };
+    if (!c.primitives->winograd) {
+      const std::vector<int> post_ops = residual_post_op_indices(packed.config);
+      for (size_t k = 0; k < post_ops.size(); ++k) {
+        c.args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(post_ops[k]) | DNNL_ARG_SRC_1] = residual(k);
+      }
+    }
+    if (const auto& pd = c.primitives->activation_pd) {
+      c.activation_args = {
+          {DNNL_ARG_SRC, dst},
+          {DNNL_ARG_DST, dst},
+          {DNNL_ARG_SCRATCHPAD, dnnl::memory(pd->scratchpad_desc(), engine, scratchpad)}};
+    }
+    if (const auto& pd = c.primitives->residual_pd) {
+      c.residual_args = {
+          {DNNL_ARG_SRC_0, dst},
+          {DNNL_ARG_SRC_1, residual(0)},
+          {DNNL_ARG_DST, dst},
+          {DNNL_ARG_SCRATCHPAD, dnnl::memory(pd->scratchpad_desc(), engine, scratchpad)}};
+      const std::vector<int> post_ops = unfused_residual_post_op_indices(packed.config);
+      for (size_t k = 0; k < post_ops.size(); ++k) {
+        c.residual_args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(post_ops[k]) | DNNL_ARG_SRC_1] =
+            residual(k + 1);
+      }
     }
     if (const auto& prelu_pd = c.primitives->prelu_pd) {
       c.prelu_args = {
           {DNNL_ARG_SRC, dst},
           {DNNL_ARG_DST, dst},
-          {DNNL_ARG_WEIGHTS, c.prelu_slopes},
           {DNNL_ARG_SCRATCHPAD, dnnl::memory(prelu_pd->scratchpad_desc(), engine, scratchpad)}};
     }
   }
 }
 
-Result<Tensor> ShapeProgram::run(const Tensor& input, dnnl::stream& stream) const {
+Result<Tensor> ShapeProgram::run(const Tensor& input, dnnl::stream& stream,
+                                 RelaidWeights& weights) const {
   const ExecutionPlan& plan = model_.plan();
   // Only read through this view.
   const ActivationView in{const_cast<float*>(input.data.data()), Layout::kPlain, ElementType::kF32,
@@ -151,8 +171,18 @@ Result<Tensor> ShapeProgram::run(const Tensor& input, dnnl::stream& stream) cons
       }
       case StepKind::kConv: {
         const ConvExecution& c = *convs_[s];
-        c.primitives->conv.execute(stream, c.args);
-        if (c.primitives->prelu_pd) c.primitives->prelu.execute(stream, c.prelu_args);
+        const PackedConv& packed = model_.conv_of_step(s);
+        auto args = c.args;
+        args[DNNL_ARG_WEIGHTS] = weights.get(packed.weights, c.primitives->conv_pd.weights_desc());
+        c.primitives->conv.execute(stream, args);
+        if (c.primitives->activation_pd)
+          c.primitives->activation.execute(stream, c.activation_args);
+        if (c.primitives->residual_pd) c.primitives->residual.execute(stream, c.residual_args);
+        if (const auto& prelu_pd = c.primitives->prelu_pd) {
+          auto prelu_args = c.prelu_args;
+          prelu_args[DNNL_ARG_WEIGHTS] = weights.get(packed.prelu_slopes, prelu_pd->weights_desc());
+          c.primitives->prelu.execute(stream, prelu_args);
+        }
         stream.wait();
         break;
       }

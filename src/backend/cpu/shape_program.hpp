@@ -12,6 +12,7 @@
 #include "backend/cpu/activation_view.hpp"
 #include "backend/cpu/conv_primitive_cache.hpp"
 #include "backend/cpu/cpu_compiled_model.hpp"
+#include "backend/cpu/relaid_weights.hpp"
 #include "core/tensor.hpp"
 
 namespace resr::cpu {
@@ -27,18 +28,17 @@ class ShapeProgram {
   // Points every value, primitive argument and scratchpad into `arena`, which
   // must hold arena_bytes() bytes, 64-byte aligned.
   void bind(char* arena);
-  // Runs a bound program; `input` is 3 x height x width.
-  Result<Tensor> run(const Tensor& input, dnnl::stream& stream) const;
+  // Runs a bound program; `input` is 3 x height x width. Weights the
+  // primitives want in other layouts come from `weights`.
+  Result<Tensor> run(const Tensor& input, dnnl::stream& stream, RelaidWeights& weights) const;
 
  private:
   struct ConvExecution {
     const ConvPrimitiveCache::Entry* primitives = nullptr;
-    // The packed weights and slopes, or copies re-laid out if this size's
-    // primitive picked other layouts.
-    dnnl::memory weights;
-    dnnl::memory prelu_slopes;
-    std::unordered_map<int, dnnl::memory> args;
-    std::unordered_map<int, dnnl::memory> prelu_args;
+    std::unordered_map<int, dnnl::memory> args;             // all but the weights
+    std::unordered_map<int, dnnl::memory> activation_args;  // Winograd only
+    std::unordered_map<int, dnnl::memory> residual_args;    // Winograd only
+    std::unordered_map<int, dnnl::memory> prelu_args;       // all but the slopes
   };
 
   explicit ShapeProgram(const CpuCompiledModel& model)
