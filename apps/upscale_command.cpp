@@ -238,7 +238,10 @@ int run_upscale(const UpscaleArgs& args) {
   options.model_scale = graph.scale;
   options.input_multiple = model->input_multiple();
   options.outscale = args.outscale;
-  options.tile = tile_for(model->tile_profile, args.tile, auto_tile_size(graph, *budget));
+  options.tile = tile_for(model->tile_profile, args.tile, 0);
+  if (options.tile <= 0 && args.tile == 0) {
+    options.tile_budget = MemoryBudget{*budget, model->compiled.get(), options.input_multiple};
+  }
   options.tile_pad = args.tile_pad;
   options.alpha = args.alpha == "bicubic" ? AlphaMode::kBicubic : AlphaMode::kModel;
   options.limits = {args.max_input_pixels, args.max_output_pixels};

@@ -39,6 +39,11 @@ class CompiledModel {
   // The compiled weights in the backend's own layout, for an engine file;
   // Backend::compile_packed turns them back into a model without converting.
   virtual Result<PackedBlobs> pack() const = 0;
+  // What memory a run costs, for choosing tile sizes: the weights (with the
+  // largest copy a session makes of them in another layout), and a session's
+  // activations and scratch for one height x width input.
+  virtual int64_t weight_bytes() const = 0;
+  virtual int64_t activation_bytes(int64_t height, int64_t width) const = 0;
 };
 
 class Backend {

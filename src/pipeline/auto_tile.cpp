@@ -1,38 +1,34 @@
 #include "pipeline/auto_tile.hpp"
 
 #include <algorithm>
-#include <cmath>
-#include <vector>
 
 namespace resr {
 
 namespace {
-constexpr int64_t kLiveValues = 3;  // input of a conv, its output, one residual
-constexpr int kMinTile = 32;
-constexpr int kMaxTile = 1024;  // beyond this the padding saving is < 1%
+
+constexpr int kStep = 16;
+constexpr int kSmallestTile = 32;
+
+int64_t round_up(int64_t v, int multiple) { return (v + multiple - 1) / multiple * multiple; }
+
 }  // namespace
 
-int64_t activation_bytes_per_input_pixel(const Graph& graph) {
-  std::vector<double> area(graph.nodes.size(), 1.0);
-  double widest = 0;
-  for (size_t i = 0; i < graph.nodes.size(); ++i) {
-    const Node& n = graph.nodes[i];
-    if (!n.inputs.empty()) area[i] = area[n.inputs[0]];
-    if (n.kind == OpKind::kUpsampleNearest || n.kind == OpKind::kPixelShuffle)
-      area[i] *= n.factor * n.factor;
-    if (n.kind == OpKind::kPixelUnshuffle) area[i] /= n.factor * n.factor;
-    // Channels padded to 16 as blocked layouts store them.
-    const int channels = (n.channels + 15) / 16 * 16;
-    widest = std::max(widest, channels * area[i]);
-  }
-  return static_cast<int64_t>(std::ceil(widest * sizeof(float) * kLiveValues));
-}
-
-int auto_tile_size(const Graph& graph, int64_t budget_bytes) {
-  const double pixels = static_cast<double>(budget_bytes) /
-                        static_cast<double>(activation_bytes_per_input_pixel(graph));
-  const int side = static_cast<int>(std::sqrt(pixels)) / 16 * 16;
-  return std::clamp(side, kMinTile, kMaxTile);
+int auto_tile_size(const MemoryBudget& budget, int width, int height, int pad,
+                   const std::function<int64_t(int tile)>& other_bytes) {
+  const int multiple = std::max(budget.input_multiple, 1);
+  const auto fits = [&](int tile) {
+    const int64_t in_w = tile <= 0 ? width : std::min(tile + 2 * pad, width);
+    const int64_t in_h = tile <= 0 ? height : std::min(tile + 2 * pad, height);
+    const int64_t bytes =
+        budget.model->weight_bytes() +
+        budget.model->activation_bytes(round_up(in_h, multiple), round_up(in_w, multiple)) +
+        other_bytes(tile);
+    return bytes <= budget.bytes;
+  };
+  if (fits(0)) return 0;
+  int tile = kSmallestTile;
+  while (tile + kStep < std::max(width, height) && fits(tile + kStep)) tile += kStep;
+  return tile;
 }
 
 }  // namespace resr

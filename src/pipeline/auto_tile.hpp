@@ -1,20 +1,29 @@
-// Picks the tile size for `-t 0` from a memory budget: the largest square tile
-// whose activations fit, because larger tiles waste less work on padding.
+// Picks the tile size for `-t 0` from a memory budget: the whole image when it
+// fits, else the largest square tile that does, because larger tiles waste
+// less work on their context (pad) and run fewer, larger convs.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
-#include "core/graph.hpp"
+#include "backend/backend.hpp"
 
 namespace resr {
 
 inline constexpr int64_t kDefaultMemoryBudget = int64_t{1} << 30;  // 1 GiB
 
-// Bytes of activations one input pixel costs at the widest point of the graph
-// (a backend keeps about three such values alive at once).
-int64_t activation_bytes_per_input_pixel(const Graph& graph);
+struct MemoryBudget {
+  int64_t bytes = kDefaultMemoryBudget;  // for the model and its buffers together
+  const CompiledModel* model = nullptr;  // asked what its weights and activations cost
+  int input_multiple = 1;                // the model's input sides are multiples of this
+};
 
-// Tile side (input pixels, a multiple of 16, at least 32) for a budget in bytes.
-int auto_tile_size(const Graph& graph, int64_t budget_bytes);
+// Tile core side for a width x height image: 0 (the whole image in one run)
+// when the model's weights, its activations for the whole image and
+// `other_bytes(0)` fit in the budget; else the largest multiple of 16 whose
+// tile input (core plus `pad` of context per side, clipped to the image) fits
+// with `other_bytes(tile)`; never below 32, even if that overshoots.
+int auto_tile_size(const MemoryBudget& budget, int width, int height, int pad,
+                   const std::function<int64_t(int tile)>& other_bytes);
 
 }  // namespace resr

@@ -239,22 +239,6 @@ int64_t pipeline_buffer_bytes(int width, int height, int channels, int bit_depth
   return strips + carry + input_rows + sink + tile_tensors;
 }
 
-int auto_tile_size(int64_t budget_bytes, double model_bytes_per_pixel, int width, int height,
-                   int channels, int bit_depth, int scale, int pad, int blend) {
-  auto fits = [&](int tile) {
-    const double bytes =
-        static_cast<double>(
-            pipeline_buffer_bytes(width, height, channels, bit_depth, scale, tile, pad, blend)) +
-        model_bytes_per_pixel * static_cast<double>(tile_input_pixels(width, height, tile, pad));
-    return bytes <= static_cast<double>(budget_bytes);
-  };
-  if (fits(0)) return 0;
-  constexpr int kStep = 16, kSmallest = 32;
-  int tile = kSmallest;
-  while (tile + kStep < std::max(width, height) && fits(tile + kStep)) tile += kStep;
-  return tile;
-}
-
 namespace {
 
 // Writes `image` (the whole pipeline, or pixels already in memory) to a
@@ -331,6 +315,15 @@ Result<UpscaleReport> run_pipeline(Session& session, InputImage input, const Out
   spec.scale = options.model_scale;
   spec.input_multiple = options.input_multiple;
   spec.tile = options.tile;
+  if (options.tile_budget) {
+    const int out_channels = info.colour_channels + (info.has_alpha ? 1 : 0);
+    spec.tile = auto_tile_size(
+        *options.tile_budget, info.width, info.height, options.tile_pad, [&](int tile) {
+          return pipeline_buffer_bytes(info.width, info.height, out_channels, report.bit_depth,
+                                       options.model_scale, tile, options.tile_pad,
+                                       options.tile_blend);
+        });
+  }
   spec.pad = options.tile_pad;
   spec.blend = options.tile_blend;
   spec.bit_depth = report.bit_depth;

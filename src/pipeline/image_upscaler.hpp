@@ -12,8 +12,10 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 
 #include "backend/backend.hpp"
+#include "pipeline/auto_tile.hpp"
 #include "pipeline/image_limits.hpp"
 #include "pipeline/image_loader.hpp"
 #include "pipeline/output_format.hpp"
@@ -29,6 +31,8 @@ struct UpscaleOptions {
   // its own scale, then Lanczos-3 resamples to round(size * outscale).
   double outscale = 0;
   int tile = 0;  // tile core in input pixels; <= 0: the whole image in one run
+  // Set: each image's tile comes from this budget instead (auto_tile_size).
+  std::optional<MemoryBudget> tile_budget;
   int tile_pad = kDefaultTilePad;
   int tile_blend = kDefaultTileBlend;
   AlphaMode alpha = AlphaMode::kModel;
@@ -106,12 +110,5 @@ int upscaled_side(int side, int model_scale, double outscale);
 // budget that picks the tile size.
 int64_t pipeline_buffer_bytes(int width, int height, int channels, int bit_depth, int scale,
                               int tile, int pad, int blend);
-
-// Tile size for `-t 0`: 0 (the whole image at once) when that fits in
-// budget_bytes, else the largest multiple of 16 whose pipeline buffers plus the
-// model's activations (model_bytes_per_pixel for each pixel of a tile's input,
-// context included) fit; never below 32, even if that overshoots the budget.
-int auto_tile_size(int64_t budget_bytes, double model_bytes_per_pixel, int width, int height,
-                   int channels, int bit_depth, int scale, int pad, int blend);
 
 }  // namespace resr

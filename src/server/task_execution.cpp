@@ -1,5 +1,7 @@
 #include "server/task_execution.hpp"
 
+#include <algorithm>
+
 #include "engine/tile_profile.hpp"
 #include "pipeline/auto_tile.hpp"
 #include "pipeline/image_upscaler.hpp"
@@ -20,30 +22,35 @@ bool model_was_at_fault(ErrorCode code) {
          code != ErrorCode::kInvalidArgument && code != ErrorCode::kIoError;
 }
 
-// The tile a task runs with: the client's tile_size, automatic (sized from the
-// server's memory budget) for 0, else the server's tile_size setting; an
-// engine keeps it within its tile profile.
+// The tile a task runs with: the client's tile_size, else the server's
+// tile_size setting; an engine keeps it within its tile profile. 0 is
+// automatic: sized per image from the server's memory budget (tile_budget).
 int task_tile(const RunnableModel& model, const TaskParameters& params,
               const ExecutionSettings& settings) {
-  const int automatic = auto_tile_size(model.graph, settings.tile_memory_bytes);
   const int requested = params.tile_size >= 0 ? params.tile_size : settings.tile_size;
-  return tile_for(model.tile_profile, requested, automatic);
+  return tile_for(model.tile_profile, requested, 0);
 }
 
-// A client's tile_size may not make the model need more activation memory than
-// the server's budget (tile_memory): one request could otherwise take all of
-// the machine's memory. The model cannot run such a task within its memory,
-// so it fails as out of memory, and `fallback` turns to Lanczos.
-Status check_tile_memory(const Graph& graph, int tile, const ImageInfo& info, int64_t budget) {
-  const int64_t pixels = int64_t{std::min(tile, info.width)} * std::min(tile, info.height);
-  const int64_t bytes = pixels * activation_bytes_per_input_pixel(graph);
-  if (bytes <= budget) return Status::ok();
+// A client's tile_size may not make the model need more memory than the
+// server's budget (tile_memory): one request could otherwise take all of the
+// machine's memory. The model cannot run such a task within its memory, so it
+// fails as out of memory, and `fallback` turns to Lanczos.
+Status check_tile_memory(const MemoryBudget& budget, int tile, int pad, const ImageInfo& info) {
+  const auto side = [&](int length) {
+    const int multiple = std::max(budget.input_multiple, 1);
+    return (int64_t{std::min(tile + 2 * pad, length)} + multiple - 1) / multiple * multiple;
+  };
+  const int64_t bytes = budget.model->weight_bytes() +
+                        budget.model->activation_bytes(side(info.height), side(info.width));
+  if (bytes <= budget.bytes) return Status::ok();
+  const int fitting =
+      auto_tile_size(budget, info.width, info.height, pad, [](int) { return int64_t{0}; });
   return error(ErrorCode::kResourceExhausted,
                "tile_size " + std::to_string(tile) + " needs about " + std::to_string(bytes) +
-                   " bytes of model activations, over the server's budget of " +
-                   std::to_string(budget) +
+                   " bytes of model memory, over the server's budget of " +
+                   std::to_string(budget.bytes) +
                    " bytes (server setting tile_memory); ask for tile_size " +
-                   std::to_string(auto_tile_size(graph, budget)) + " or less, or 0 (automatic)");
+                   std::to_string(fitting) + " or less, or 0 (automatic)");
 }
 
 }  // namespace
@@ -70,12 +77,15 @@ Status execute_task(const ModelRuntime& runtime, Session& session, TaskRecord& t
     options.input_multiple = runtime.model().input_multiple();
     options.outscale = scale;
     options.tile = task_tile(runtime.model(), params, settings);
+    const MemoryBudget budget{settings.tile_memory_bytes, runtime.model().compiled.get(),
+                              options.input_multiple};
+    if (options.tile <= 0) options.tile_budget = budget;
     options.alpha = params.skip_alpha ? AlphaMode::kBicubic : AlphaMode::kModel;
     options.limits = settings.limits;
     options.callbacks = callbacks;
-    const Status fits = params.tile_size > 0 ? check_tile_memory(graph, options.tile, info,
-                                                                 settings.tile_memory_bytes)
-                                             : Status::ok();
+    const Status fits = params.tile_size > 0
+                            ? check_tile_memory(budget, options.tile, options.tile_pad, info)
+                            : Status::ok();
     report = fits.is_ok() ? upscale_image(session, std::move(image), output, {format}, options)
                           : Result<UpscaleReport>(fits);
     task.method = "realesrgan";

@@ -445,20 +445,25 @@ TEST(OutputFormat, NamesExtensionsAndDefaults) {
 }
 
 TEST(AutoTileSize, PicksTheLargestTileThatFitsTheBudget) {
-  const double model_bytes = 4000;  // per tile input pixel, x4plus-like
-  auto bytes = [&](int tile) {
-    const int64_t side = std::min(tile + 2 * 24, 3000);
-    return pipeline_buffer_bytes(3000, 2000, 3, 8, 4, tile, 24, 8) + model_bytes * side * side;
+  const testing::TinyModel model = testing::compile_reference(testing::conv_shuffle_graph(4));
+  const auto pipeline = [](int tile) {
+    return pipeline_buffer_bytes(3000, 2000, 3, 8, 4, tile, 24, 8);
   };
-  const int64_t budget = 2'000'000'000;
-  const int tile = auto_tile_size(budget, model_bytes, 3000, 2000, 3, 8, 4, 24, 8);
+  const auto bytes = [&](int tile) {
+    const int64_t side = std::min(tile + 2 * 24, 2000);
+    return model.compiled->weight_bytes() + model.compiled->activation_bytes(side, side) +
+           pipeline(tile);
+  };
+  const MemoryBudget budget{2'000'000'000, model.compiled.get(), 1};
+  const int tile = auto_tile_size(budget, 3000, 2000, 24, pipeline);
   ASSERT_GT(tile, 32);
   EXPECT_EQ(tile % 16, 0);
-  EXPECT_LE(bytes(tile), budget);
-  EXPECT_GT(bytes(tile + 16), budget);
+  EXPECT_LE(bytes(tile), budget.bytes);
+  EXPECT_GT(bytes(tile + 16), budget.bytes);
   // Enough for everything: the whole image in one run; far too little: the floor.
-  EXPECT_EQ(auto_tile_size(int64_t{1} << 50, model_bytes, 3000, 2000, 3, 8, 4, 24, 8), 0);
-  EXPECT_EQ(auto_tile_size(1, model_bytes, 3000, 2000, 3, 8, 4, 24, 8), 32);
+  EXPECT_EQ(auto_tile_size({int64_t{1} << 50, model.compiled.get(), 1}, 3000, 2000, 24, pipeline),
+            0);
+  EXPECT_EQ(auto_tile_size({1, model.compiled.get(), 1}, 3000, 2000, 24, pipeline), 32);
 }
 
 TEST(AutoTileSize, BuffersGrowWithWidthAndTileButNotHeight) {

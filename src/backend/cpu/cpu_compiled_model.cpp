@@ -10,6 +10,7 @@
 #include "backend/cpu/cpu_target.hpp"
 #include "backend/cpu/dnnl_errors.hpp"
 #include "backend/cpu/omp_thread_scope.hpp"
+#include "backend/cpu/shape_program.hpp"
 #include "backend/cpu/value_extents.hpp"
 
 namespace resr::cpu {
@@ -145,10 +146,16 @@ Result<std::shared_ptr<const CpuCompiledModel>> CpuCompiledModel::build(
           const ConvConfig config = conv_config(p, step, layer, type);
           const Extent e = extents[p.values[step.output].node];
           const int index = static_cast<int>(model->convs_.size());
-          RESR_ASSIGN_OR_RETURN(
-              PackedConv packed,
-              pack_conv(index, layer, primitives.get(config, e.height, e.width), model->engine_));
+          const ConvPrimitiveCache::Entry& chosen = primitives.get(config, e.height, e.width);
+          RESR_ASSIGN_OR_RETURN(PackedConv packed, pack_conv(index, layer, chosen, model->engine_));
           packed.config = config;
+          for (const memory* m : {&packed.weights, &packed.bias, &packed.prelu_slopes}) {
+            if (*m) model->weight_bytes_ += static_cast<int64_t>(m->get_desc().get_size());
+          }
+          // A session's re-laid copy (Winograd layouts are all the same size).
+          if (chosen.conv_pd.weights_desc() != packed.weights.get_desc()) {
+            model->weight_bytes_ += static_cast<int64_t>(chosen.conv_pd.weights_desc().get_size());
+          }
           model->conv_index_of_step_[s] = index;
           model->convs_.push_back(std::move(packed));
         }
@@ -219,6 +226,10 @@ Result<PackedBlobs> CpuCompiledModel::pack() const {
     if (convs_[i].prelu_slopes) add(name + ".prelu", convs_[i].prelu_slopes);
   }
   return blobs;
+}
+
+int64_t CpuCompiledModel::activation_bytes(int64_t height, int64_t width) const {
+  return static_cast<int64_t>(ShapeProgram::memory_bytes(*this, height, width));
 }
 
 std::unique_ptr<Session> CpuCompiledModel::new_session() const {

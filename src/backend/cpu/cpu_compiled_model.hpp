@@ -30,6 +30,8 @@ class CpuCompiledModel final : public CompiledModel,
       const Graph& graph, const PackedBlobs& blobs, const BackendOptions& options);
 
   Result<PackedBlobs> pack() const override;
+  int64_t weight_bytes() const override { return weight_bytes_; }
+  int64_t activation_bytes(int64_t height, int64_t width) const override;
 
   std::unique_ptr<Session> new_session() const override;
 
@@ -58,6 +60,7 @@ class CpuCompiledModel final : public CompiledModel,
   dnnl::engine engine_;
   ElementType type_;
   int threads_;
+  int64_t weight_bytes_ = 0;
 };
 
 }  // namespace resr::cpu

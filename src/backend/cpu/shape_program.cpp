@@ -10,6 +10,9 @@ namespace resr::cpu {
 namespace {
 
 constexpr size_t kSlotAlignment = 4096;
+// oneDNN 2.6's largest conv scratchpad here: Winograd's transform buffers,
+// 10-12 MB for 64-192 channels at any size (measured).
+constexpr size_t kScratchpadAllowance = size_t{16} << 20;
 
 size_t align_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
 
@@ -21,6 +24,12 @@ Result<std::unique_ptr<ShapeProgram>> ShapeProgram::create(const CpuCompiledMode
   RESR_RETURN_IF_ERROR(program->plan_memory(height, width));
   RESR_RETURN_IF_ERROR(program->create_primitives());
   return program;
+}
+
+size_t ShapeProgram::memory_bytes(const CpuCompiledModel& model, int64_t height, int64_t width) {
+  ShapeProgram program(model);
+  if (!program.plan_memory(height, width).is_ok()) return 0;
+  return program.arena_bytes_ + kScratchpadAllowance;
 }
 
 Status ShapeProgram::plan_memory(int64_t height, int64_t width) {

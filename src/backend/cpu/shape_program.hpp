@@ -24,6 +24,10 @@ class ShapeProgram {
   static Result<std::unique_ptr<ShapeProgram>> create(const CpuCompiledModel& model, int64_t height,
                                                       int64_t width);
 
+  // The arena a program for this size would need, without creating its
+  // primitives (their scratchpad is bounded by kScratchpadAllowance).
+  static size_t memory_bytes(const CpuCompiledModel& model, int64_t height, int64_t width);
+
   size_t arena_bytes() const { return arena_bytes_; }
   // Points every value, primitive argument and scratchpad into `arena`, which
   // must hold arena_bytes() bytes, 64-byte aligned.

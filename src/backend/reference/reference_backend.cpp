@@ -2,6 +2,8 @@
 
 #include <omp.h>
 
+#include <algorithm>
+
 #include "backend/reference/reference_ops.hpp"
 
 namespace resr {
@@ -83,6 +85,37 @@ class ReferenceModel final : public CompiledModel {
     return std::make_unique<ReferenceSession>(graph_, threads_);
   }
   Result<PackedBlobs> pack() const override { return packing_unsupported(); }
+  int64_t weight_bytes() const override {
+    int64_t floats = 0;
+    for (const ConvLayer& c : graph_.convs) {
+      floats += static_cast<int64_t>(c.weight.size() + c.bias.size() + c.prelu_slopes.size());
+    }
+    return floats * static_cast<int64_t>(sizeof(float));
+  }
+  // The most bytes of values alive at once: a session frees each after its last use.
+  int64_t activation_bytes(int64_t height, int64_t width) const override {
+    const size_t n = graph_.nodes.size();
+    std::vector<size_t> last_use(n, 0);
+    for (size_t i = 0; i < n; ++i)
+      for (int in : graph_.nodes[i].inputs) last_use[in] = i;
+    std::vector<double> area(n, static_cast<double>(height) * static_cast<double>(width));
+    double live = 0, peak = 0;
+    std::vector<double> bytes(n, 0);
+    for (size_t i = 0; i < n; ++i) {
+      const Node& node = graph_.nodes[i];
+      if (!node.inputs.empty()) area[i] = area[node.inputs[0]];
+      const double f2 = static_cast<double>(node.factor) * node.factor;
+      if (node.kind == OpKind::kUpsampleNearest || node.kind == OpKind::kPixelShuffle)
+        area[i] *= f2;
+      if (node.kind == OpKind::kPixelUnshuffle) area[i] /= f2;
+      bytes[i] = area[i] * node.channels * sizeof(float);
+      live += bytes[i];
+      peak = std::max(peak, live);
+      for (int in : node.inputs)
+        if (last_use[in] == i) live -= bytes[in];
+    }
+    return static_cast<int64_t>(peak);
+  }
 
  private:
   Graph graph_;
