@@ -25,17 +25,34 @@ TileAxis plan_tile_axis(int length, int tile, int pad, int blend, int align) {
   // Plan in units of `align` pixels; 64-bit products: lengths near the pixel
   // caps times a tile index overflow int.
   const long long units = (static_cast<long long>(length) + align - 1) / align;
+  const long long pad_units = pad / align;
   const long long tile_units = std::max(1, tile / align);
   const long long n = (tile <= 0 || tile >= length) ? 1 : (units + tile_units - 1) / tile_units;
+  // Edge tiles have context on one side only: their cores are longer by the
+  // pad, so every tile reads the same length (one model input shape, one set
+  // of primitives) and none reads context it does not use. Too short an axis
+  // for that keeps cores of equal length.
+  const long long inner = units - 2 * pad_units;
+  const bool edge_cores = n > 1 && inner >= n;
   auto boundary = [&](long long k) {
-    return static_cast<int>(std::min<long long>(length, units * k / n * align));
+    if (k == 0) return 0;
+    if (k == n) return length;
+    const long long unit = edge_cores ? pad_units + inner * k / n : units * k / n;
+    return static_cast<int>(std::min<long long>(length, unit * align));
   };
-  int smallest_core = length;
+  int smallest_core = length, longest_input = 0;
   for (long long k = 0; k < n; ++k) {
     const int begin = boundary(k), end = boundary(k + 1);
     axis.cores.push_back({begin, end});
     axis.inputs.push_back({std::max(0, begin - pad), std::min(length, end + pad)});
     smallest_core = std::min(smallest_core, end - begin);
+    longest_input = std::max(longest_input, axis.inputs.back().size());
+  }
+  // Rounding leaves inputs a unit apart: widen the shorter ones inward.
+  for (Span& in : axis.inputs) {
+    const int grow = longest_input - in.size();
+    const int start = std::clamp(in.begin - grow, 0, length - longest_input);
+    if (grow > 0 && start % align == 0) in = {start, start + longest_input};
   }
   // A band reaches `blend` pixels into the neighbour, which must have computed
   // them from its own context (<= pad) and must not meet its other band.

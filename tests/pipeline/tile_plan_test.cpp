@@ -7,38 +7,43 @@
 namespace resr {
 namespace {
 
-TEST(TilePlan, CoresPartitionTheAxisInBalancedPiecesNoLargerThanTheTile) {
+TEST(TilePlan, CoresPartitionTheAxisAndEveryTileReadsTheSameLength) {
   for (int length : {1, 7, 64, 65, 100, 127, 1000}) {
     for (int tile : {0, 1, 16, 32, 64, 200, 2000}) {
       const TileAxis axis = plan_tile_axis(length, tile, 10, 4);
       ASSERT_GE(axis.count(), 1);
-      int expected_begin = 0, smallest = length, largest = 0;
-      for (const Span& core : axis.cores) {
+      int expected_begin = 0;
+      for (int k = 0; k < axis.count(); ++k) {
+        const Span core = axis.cores[k];
         EXPECT_EQ(core.begin, expected_begin);
         EXPECT_GT(core.size(), 0);
+        // One input length (one model shape), never more than the tile and its context.
+        EXPECT_EQ(axis.inputs[k].size(), axis.inputs[0].size()) << length << " " << tile;
         if (tile > 0) {
-          EXPECT_LE(core.size(), tile);
+          EXPECT_LE(axis.inputs[k].size(), tile + 2 * 10);
         }
-        smallest = std::min(smallest, core.size());
-        largest = std::max(largest, core.size());
+        EXPECT_LE(axis.inputs[k].begin, std::max(0, core.begin - 10));
+        EXPECT_GE(axis.inputs[k].end, std::min(length, core.end + 10));
         expected_begin = core.end;
       }
       EXPECT_EQ(expected_begin, length);
-      EXPECT_LE(largest - smallest, 1) << "length " << length << " tile " << tile;
       const int minimal = tile <= 0 ? 1 : (length + tile - 1) / tile;
       EXPECT_EQ(axis.count(), std::max(1, std::min(minimal, length)));
     }
   }
 }
 
-TEST(TilePlan, InputsAddRealContextClippedAtTheEdges) {
+TEST(TilePlan, EdgeTilesTakeThePadAsCoreAndAllTilesReadRealContext) {
   const TileAxis axis = plan_tile_axis(100, 30, 10, 4);
-  ASSERT_EQ(axis.count(), 4);  // 25 each
+  ASSERT_EQ(axis.count(), 4);  // cores 30, 20, 20, 30: inputs of 40 each
+  EXPECT_EQ(axis.cores[0].end, 30);
+  EXPECT_EQ(axis.cores[1].end, 50);
+  EXPECT_EQ(axis.cores[2].end, 70);
   EXPECT_EQ(axis.inputs[0].begin, 0);
-  EXPECT_EQ(axis.inputs[0].end, 35);
-  EXPECT_EQ(axis.inputs[1].begin, 15);
+  EXPECT_EQ(axis.inputs[0].end, 40);
+  EXPECT_EQ(axis.inputs[1].begin, 20);
   EXPECT_EQ(axis.inputs[1].end, 60);
-  EXPECT_EQ(axis.inputs[3].begin, 65);
+  EXPECT_EQ(axis.inputs[3].begin, 60);
   EXPECT_EQ(axis.inputs[3].end, 100);
 }
 
@@ -68,7 +73,11 @@ TEST(TilePlan, ProducedRegionsOverlapOnlyInTheBandsAndStayInsideTheInputs) {
 TEST(TilePlan, BlendIsLimitedByPadAndByHalfTheSmallestCore) {
   EXPECT_EQ(plan_tile_axis(100, 50, 24, 8).blend, 8);
   EXPECT_EQ(plan_tile_axis(100, 50, 5, 8).blend, 5);
-  EXPECT_EQ(plan_tile_axis(100, 10, 24, 8).blend, 5);
+  const TileAxis narrow = plan_tile_axis(100, 10, 24, 8);
+  int smallest = 100;
+  for (const Span& core : narrow.cores) smallest = std::min(smallest, core.size());
+  EXPECT_LT(smallest, 16);
+  EXPECT_EQ(narrow.blend, smallest / 2);
   EXPECT_EQ(plan_tile_axis(100, 100, 24, 8).blend, 0);  // one tile: nothing to blend
 }
 
@@ -103,9 +112,9 @@ TEST(TilePlan, AlignedPlansStartTilesOnMultiplesOfTheAlignment) {
         EXPECT_EQ(axis.cores[k].begin % 4, 0);
         EXPECT_EQ(axis.inputs[k].begin % 4, 0);
         EXPECT_GT(axis.cores[k].size(), 0);
-        EXPECT_LE(axis.cores[k].size(), std::max(tile / 4, 1) * 4);
-        // The pad is rounded up to 8: a full 8 pixels of context where there is room.
-        EXPECT_EQ(axis.inputs[k].begin, std::max(0, axis.cores[k].begin - 8));
+        EXPECT_LE(axis.inputs[k].size(), std::max(tile / 4, 1) * 4 + 16);
+        // The pad is rounded up to 8: at least 8 pixels of context where there is room.
+        EXPECT_LE(axis.inputs[k].begin, std::max(0, axis.cores[k].begin - 8));
         expected_begin = axis.cores[k].end;
       }
       EXPECT_EQ(expected_begin, length);

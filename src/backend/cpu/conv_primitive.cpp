@@ -160,19 +160,23 @@ dnnl::prelu_forward::primitive_desc prelu_primitive_desc(const ConvConfig& confi
 
 memory Relayout::operator()(memory from, const memory::desc& to) {
   memory out(to, engine_);
-  const memory::desc from_desc = from.get_desc();
+  copy(from, out);
+  return out;
+}
+
+void Relayout::copy(memory from, memory to) {
+  const memory::desc from_desc = from.get_desc(), to_desc = to.get_desc();
   auto known = std::find_if(known_.begin(), known_.end(),
-                            [&](const Known& k) { return k.from == from_desc && k.to == to; });
+                            [&](const Known& k) { return k.from == from_desc && k.to == to_desc; });
   if (known == known_.end()) {
-    known_.push_back({from_desc, to, dnnl::reorder(from, out)});
+    known_.push_back({from_desc, to_desc, dnnl::reorder(from, to)});
     known = known_.end() - 1;
   }
   // Weights are small: one thread beats the cost of waking a team, which on a
   // busy machine is a scheduling quantum per parallel region.
   OmpThreadScope one_thread(1);
-  known->reorder.execute(stream_, from, out);
+  known->reorder.execute(stream_, from, to);
   stream_.wait();
-  return out;
 }
 
 }  // namespace resr::cpu

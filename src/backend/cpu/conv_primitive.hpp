@@ -83,6 +83,8 @@ class Relayout {
   explicit Relayout(const dnnl::engine& engine) : engine_(engine), stream_(engine) {}
   // A new memory holding `from` laid out as `to`.
   dnnl::memory operator()(dnnl::memory from, const dnnl::memory::desc& to);
+  // `from` re-laid out into `to`'s memory.
+  void copy(dnnl::memory from, dnnl::memory to);
 
  private:
   struct Known {
