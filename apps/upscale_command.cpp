@@ -240,7 +240,8 @@ int run_upscale(const UpscaleArgs& args) {
   options.outscale = args.outscale;
   options.tile = tile_for(model->tile_profile, args.tile, 0);
   if (options.tile <= 0 && args.tile == 0) {
-    options.tile_budget = MemoryBudget{*budget, model->compiled.get(), options.input_multiple};
+    options.tile_budget =
+        MemoryBudget{*budget, model->compiled.get(), options.input_multiple, kProcessBytes};
   }
   options.tile_pad = args.tile_pad;
   options.alpha = args.alpha == "bicubic" ? AlphaMode::kBicubic : AlphaMode::kModel;

@@ -150,10 +150,10 @@ int run_video(const VideoArgs& a) {
   upscale.input_multiple = model->input_multiple();
   // Frames are whole in memory either way (decoded, float, upscaled): the
   // budget is for the model.
-  upscale.tile =
-      tile_for(model->tile_profile, a.tile,
-               auto_tile_size({*budget, model->compiled.get(), upscale.input_multiple}, src.width,
-                              src.height, upscale.tile_pad, [](int) { return int64_t{0}; }));
+  upscale.tile = tile_for(
+      model->tile_profile, a.tile,
+      auto_tile_size({*budget, model->compiled.get(), upscale.input_multiple, kProcessBytes},
+                     src.width, src.height, upscale.tile_pad, [](int) { return int64_t{0}; }));
 
   if (a.benchmark_inference_only) {
     auto bench = benchmark_inference(*reader, *session, upscale);

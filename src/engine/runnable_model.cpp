@@ -56,7 +56,14 @@ Result<RunnableModel> compile_model(const Model& model, const std::string& backe
   RunnableModel runnable;
   RESR_ASSIGN_OR_RETURN(runnable.compiled, backend->compile(model.graph, options));
   runnable.info = model.info;
+  // The structure only, as from an engine: the backend holds its own copy of
+  // the weights, and a second one would cost the model's size again.
   runnable.graph = model.graph;
+  for (ConvLayer& c : runnable.graph.convs) {
+    c.weight = {};
+    c.bias = {};
+    c.prelu_slopes = {};
+  }
   runnable.backend = backend_name;
   runnable.precision = options.precision;
   return runnable;
@@ -100,10 +107,6 @@ Status write_engine(const RunnableModel& model, const std::optional<TileProfile>
   h.model = model.info;
   RESR_ASSIGN_OR_RETURN(h.source_sha256, source_checksum(model.info));
   engine.graph = model.graph;
-  for (ConvLayer& c : engine.graph.convs) {
-    c.weight.clear();
-    c.bias.clear();
-  }
   RESR_ASSIGN_OR_RETURN(engine.blobs, model.compiled->pack());
   return write_engine_file(path, engine);
 }

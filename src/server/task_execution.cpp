@@ -1,7 +1,5 @@
 #include "server/task_execution.hpp"
 
-#include <algorithm>
-
 #include "engine/tile_profile.hpp"
 #include "pipeline/auto_tile.hpp"
 #include "pipeline/image_upscaler.hpp"
@@ -36,12 +34,7 @@ int task_tile(const RunnableModel& model, const TaskParameters& params,
 // machine's memory. The model cannot run such a task within its memory, so it
 // fails as out of memory, and `fallback` turns to Lanczos.
 Status check_tile_memory(const MemoryBudget& budget, int tile, int pad, const ImageInfo& info) {
-  const auto side = [&](int length) {
-    const int multiple = std::max(budget.input_multiple, 1);
-    return (int64_t{std::min(tile + 2 * pad, length)} + multiple - 1) / multiple * multiple;
-  };
-  const int64_t bytes = budget.model->weight_bytes() +
-                        budget.model->activation_bytes(side(info.height), side(info.width));
+  const int64_t bytes = model_bytes(budget, info.width, info.height, tile, pad);
   if (bytes <= budget.bytes) return Status::ok();
   const int fitting =
       auto_tile_size(budget, info.width, info.height, pad, [](int) { return int64_t{0}; });

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "image_files.hpp"
+#include "pipeline/tile_plan.hpp"
 #include "tiny_models.hpp"
 
 namespace resr {
@@ -449,9 +450,12 @@ TEST(AutoTileSize, PicksTheLargestTileThatFitsTheBudget) {
   const auto pipeline = [](int tile) {
     return pipeline_buffer_bytes(3000, 2000, 3, 8, 4, tile, 24, 8);
   };
+  // The model and pipeline memory of a tile as the plan really cuts it.
   const auto bytes = [&](int tile) {
-    const int64_t side = std::min(tile + 2 * 24, 2000);
-    return model.compiled->weight_bytes() + model.compiled->activation_bytes(side, side) +
+    const TilePlan plan = plan_tiles(3000, 2000, tile, 24, 0);
+    return model.compiled->weight_bytes() +
+           model.compiled->activation_bytes(plan.rows.inputs[0].size(),
+                                            plan.columns.inputs[0].size()) +
            pipeline(tile);
   };
   const MemoryBudget budget{2'000'000'000, model.compiled.get(), 1};
@@ -459,7 +463,10 @@ TEST(AutoTileSize, PicksTheLargestTileThatFitsTheBudget) {
   ASSERT_GT(tile, 32);
   EXPECT_EQ(tile % 16, 0);
   EXPECT_LE(bytes(tile), budget.bytes);
-  EXPECT_GT(bytes(tile + 16), budget.bytes);
+  // The rest of the budget is the process's own share: a tile 16 larger would overrun it.
+  EXPECT_GT(bytes(tile + 16), budget.bytes - (int64_t{256} << 20));
+  EXPECT_GT(auto_tile_size({4'000'000'000, model.compiled.get(), 1}, 3000, 2000, 24, pipeline),
+            tile);
   // Enough for everything: the whole image in one run; far too little: the floor.
   EXPECT_EQ(auto_tile_size({int64_t{1} << 50, model.compiled.get(), 1}, 3000, 2000, 24, pipeline),
             0);

@@ -6,6 +6,8 @@
 #include <set>
 
 #include "engine/runnable_model.hpp"
+#include "model/model.hpp"
+#include "pipeline/auto_tile.hpp"
 #include "server/api_routes.hpp"
 #include "server/openapi_document.hpp"
 #include "server_test_support.hpp"
@@ -271,10 +273,18 @@ TEST(ServerApi, TruncatedImageFailsWithItsReason) {
 TEST(ServerApi, FallbackUsesLanczosWhenTheModelCannotRunWithinTheMemoryBudget) {
   ScratchDir dir;
   ServerConfig config = test_config(dir.path());
-  // The tiny model's widest values are at x4 (16 times the pixels) with 3 channels
-  // (stored padded to 16); 3 of them live at once, in fp32: 3072 bytes per input pixel.
-  constexpr int64_t kBytesPerPixel = 3 * 16 * 16 * 4;
-  config.tile_memory_bytes = 64 * 64 * kBytesPerPixel;
+  // A budget between what tiles of 64 and of 128 (the whole image) cost the
+  // server's model, as its backend reports them.
+  auto model = load_model(config.model);
+  ASSERT_TRUE(model.is_ok());
+  auto runnable = compile_model(**model, "cpu", {1, Precision::kFp32});
+  ASSERT_TRUE(runnable.is_ok());
+  MemoryBudget budget{0, runnable->compiled.get(), 1};
+  const int64_t small = model_bytes(budget, 128, 128, 64, kDefaultTilePad);
+  const int64_t whole = model_bytes(budget, 128, 128, 128, kDefaultTilePad);
+  ASSERT_LT(small, whole);
+  budget.bytes = config.tile_memory_bytes = (small + whole) / 2;
+  const int advised = auto_tile_size(budget, 128, 128, kDefaultTilePad, [](int) { return 0; });
   TestServer server(config);
   ASSERT_TRUE(server.ok());
   auto client = server.client();
@@ -289,10 +299,11 @@ TEST(ServerApi, FallbackUsesLanczosWhenTheModelCannotRunWithinTheMemoryBudget) {
   }
   ASSERT_TRUE(reaches_state(client, strict, "failed")) << task_status(client, strict);
 
-  const std::string why =
-      "tile_size 128 needs about 50331648 bytes of model activations, over the server's budget "
-      "of 12582912 bytes (server setting tile_memory); ask for tile_size 64 or less, or 0 "
-      "(automatic)";
+  const std::string why = "tile_size 128 needs about " + std::to_string(whole) +
+                          " bytes of model memory, over the server's budget of " +
+                          std::to_string(budget.bytes) +
+                          " bytes (server setting tile_memory); ask for tile_size " +
+                          std::to_string(advised) + " or less, or 0 (automatic)";
   const json used = task_status(client, fallback);
   EXPECT_EQ(used["method"], "lanczos-fallback");
   EXPECT_EQ(used["output"]["width"], 512);
