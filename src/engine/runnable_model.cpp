@@ -56,13 +56,13 @@ Result<RunnableModel> compile_model(const Model& model, const std::string& backe
   RunnableModel runnable;
   RESR_ASSIGN_OR_RETURN(runnable.compiled, backend->compile(model.graph, options));
   runnable.info = model.info;
-  // The structure only, as from an engine: the backend holds its own copy of
-  // the weights, and a second one would cost the model's size again.
+  // The structure only, as from an engine (PReLU slopes are part of it): the
+  // backend holds its own copy of the weights, and a second one would cost the
+  // model's size again.
   runnable.graph = model.graph;
   for (ConvLayer& c : runnable.graph.convs) {
     c.weight = {};
     c.bias = {};
-    c.prelu_slopes = {};
   }
   runnable.backend = backend_name;
   runnable.precision = options.precision;
