@@ -16,8 +16,8 @@ inline constexpr int64_t kDefaultMemoryBudget = int64_t{1} << 30;  // 1 GiB
 // budget meant for the whole process (the CLI's --max-memory): code and
 // libraries (~60 MiB before a model loads), heap slack, libvips' encoder.
 // Measured: x4plus on a 1024² photo peaked at 1098 MB of RSS where weights,
-// activations and pipeline buffers came to 909 MB.
-inline constexpr int64_t kProcessBytes = int64_t{192} << 20;
+// activations, pipeline buffers and the output held for encoding came to 959 MB.
+inline constexpr int64_t kProcessBytes = int64_t{144} << 20;
 
 struct MemoryBudget {
   int64_t bytes = kDefaultMemoryBudget;  // for the model and its buffers together

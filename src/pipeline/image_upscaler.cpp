@@ -275,10 +275,13 @@ Status write_output(VipsImage* image, const fs::path& output, const OutputOption
 }
 
 // Builds the whole pipeline (input -> tiles -> model -> strips -> resample ->
-// metadata) and hands its end to `sink`, which pulls the pixels through it.
+// metadata) and hands its end to `sink`, which pulls the pixels through it;
+// `output_in_memory` when the sink keeps the whole result (the memory budget
+// counts it).
 template <typename Sink>
 Result<UpscaleReport> run_pipeline(Session& session, InputImage input, const OutputOptions& format,
-                                   const UpscaleOptions& options, Sink sink) {
+                                   const UpscaleOptions& options, bool output_in_memory,
+                                   Sink sink) {
   RESR_RETURN_IF_ERROR(ensure_vips());
   const ImageInfo& info = input.info();
   if (options.model_scale < 1 || !(options.outscale >= 0) || options.outscale > 64) {
@@ -321,7 +324,8 @@ Result<UpscaleReport> run_pipeline(Session& session, InputImage input, const Out
         *options.tile_budget, info.width, info.height, options.tile_pad, [&](int tile) {
           return pipeline_buffer_bytes(info.width, info.height, out_channels, report.bit_depth,
                                        options.model_scale, tile, options.tile_pad,
-                                       options.tile_blend);
+                                       options.tile_blend) +
+                 (output_in_memory ? upscaled_bytes(info, options) : 0);
         });
   }
   spec.pad = options.tile_pad;
@@ -374,7 +378,7 @@ Result<UpscaleReport> run_pipeline(Session& session, InputImage input, const Out
 Result<UpscaleReport> upscale_image(Session& session, InputImage input, const fs::path& output,
                                     const OutputOptions& format, const UpscaleOptions& options) {
   return run_pipeline(
-      session, std::move(input), format, options,
+      session, std::move(input), format, options, false,
       [&](VipsImage* image, const UpscaleReport& report, const StripProducer& producer) {
         return write_output(image, output, format, report.bit_depth, &producer);
       });
@@ -387,7 +391,7 @@ Result<DeferredWrite> upscale_image_deferred(Session& session, InputImage input,
   RESR_ASSIGN_OR_RETURN(
       UpscaleReport report,
       run_pipeline(
-          session, std::move(input), format, options,
+          session, std::move(input), format, options, true,
           [&](VipsImage* image, const UpscaleReport&, const StripProducer& producer) -> Status {
             computed.reset(vips_image_copy_memory(image));
             if (!producer.failure.is_ok()) return producer.failure;
