@@ -125,7 +125,7 @@ TEST(ServerProcess, SigtermDrainsAndQueuedTasksWaitForTheNextStart) {
     ServerChild server(data, {"REAL_ESRGAN_SERVE_DRAIN_GRACE_SECONDS=2"});
     auto client = server.client();
     slow = submit(client, flat_png(1536), {{"tile_size", "32"}});
-    ASSERT_TRUE(reaches_state(client, slow, "running"));
+    ASSERT_TRUE(reaches_worker(client, slow));
     queued = submit(client, small_png());
     server.signal(SIGTERM);
     ASSERT_TRUE(eventually([&] {
@@ -154,7 +154,7 @@ TEST(ServerProcess, SecondSignalExitsAtOnce) {
   ServerChild server(dir.path() / "data");
   auto client = server.client();
   const std::string slow = submit(client, flat_png(1536), {{"tile_size", "32"}});
-  ASSERT_TRUE(reaches_state(client, slow, "running"));
+  ASSERT_TRUE(reaches_worker(client, slow));
   server.signal(SIGTERM);
   ASSERT_TRUE(eventually([&] { return server.log().find("draining") != std::string::npos; }))
       << server.log();

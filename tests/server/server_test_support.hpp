@@ -130,6 +130,15 @@ inline bool reaches_state(httplib::Client& client, const std::string& id, const 
   return eventually([&] { return task_status(client, id).value("status", "") == state; }, timeout);
 }
 
+// Running in the worker, not only claimed from the store (a stop that comes
+// between the two puts the task back in the queue): it reports progress.
+inline bool reaches_worker(httplib::Client& client, const std::string& id) {
+  return eventually([&] {
+    const auto status = task_status(client, id);
+    return status.value("status", "") == "running" && status.contains("progress");
+  });
+}
+
 // Sends raw bytes on a fresh connection and returns what comes back before
 // the server closes it or `wait` passes.
 inline std::string raw_exchange(int port, const std::string& request,
