@@ -15,12 +15,7 @@
 
 namespace resr::cpu {
 
-// Winograd F(4x4, 3x3) does a quarter of a direct 3x3 conv's multiplications;
-// oneDNN 2.6 offers it for fp32 with 16-channel multiples, without post-ops.
-enum class ConvAlgorithm { kDirect, kWinograd };
-
 struct ConvConfig {
-  ConvAlgorithm algorithm = ConvAlgorithm::kDirect;
   int in_channels = 0;
   int out_channels = 0;
   int kernel = 3;
@@ -43,7 +38,9 @@ inline dnnl::memory::desc activation_desc(const ActivationView& v) {
   return activation_desc(v.layout, v.type, v.channels, v.height, v.width);
 }
 
-// Whether a conv of this shape and type can run as Winograd here.
+// Whether a conv of this shape and type runs as Winograd F(4x4, 3x3) (a
+// quarter of a direct 3x3 conv's multiplications; oneDNN 2.6 offers it for
+// fp32 with 16-channel multiples, without post-ops) where oneDNN has it.
 bool winograd_applies(const ConvConfig& config);
 
 // Weights are format_tag::any: the primitive picks their layout. Scratchpad is

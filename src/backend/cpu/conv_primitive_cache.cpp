@@ -11,7 +11,7 @@ const ConvPrimitiveCache::Entry& ConvPrimitiveCache::get(const ConvConfig& confi
   e.config = config;
   e.height = height;
   e.width = width;
-  auto winograd = config.algorithm == ConvAlgorithm::kWinograd
+  auto winograd = winograd_applies(config)
                       ? winograd_conv_primitive_desc(config, height, width, engine_)
                       : std::nullopt;
   e.winograd = winograd.has_value();

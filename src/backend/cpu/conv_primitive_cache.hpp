@@ -17,7 +17,7 @@ class ConvPrimitiveCache {
     ConvConfig config;
     int64_t height = 0;
     int64_t width = 0;
-    // Winograd when the config asks for it and oneDNN has it at this size;
+    // Winograd where it applies and oneDNN has it at this size;
     // then activation and residual adds run as the primitives below.
     bool winograd = false;
     dnnl::convolution_forward::primitive_desc conv_pd;

@@ -38,7 +38,6 @@ ConvConfig conv_config(const ExecutionPlan& plan, const Step& step, const ConvLa
     c.negative_slope = slopes[0];
   }
   for (const FusedAdd& add : step.fused_adds) c.residual_scales.push_back(add.scale);
-  if (winograd_applies(c)) c.algorithm = ConvAlgorithm::kWinograd;
   return c;
 }
 
@@ -59,8 +58,7 @@ memory::desc oihw_desc(const ConvLayer& layer) {
 // transformed layout depends on the input size, so each size's program
 // transforms them (ShapeProgram).
 memory::desc packed_weights_desc(const ConvPrimitiveCache::Entry& chosen, const ConvLayer& layer) {
-  return chosen.config.algorithm == ConvAlgorithm::kWinograd ? oihw_desc(layer)
-                                                             : chosen.conv_pd.weights_desc();
+  return winograd_applies(chosen.config) ? oihw_desc(layer) : chosen.conv_pd.weights_desc();
 }
 
 memory::desc bias_desc(int channels) {
