@@ -5,19 +5,28 @@
 //     worker idle, then while tasks run: p50, p95, p99 and max latency seen by
 //     the clients, failures by status, the server's own request histogram and
 //     the CPU both processes used (the goal: p99 under 50 ms while tasks run).
-//     Each client polls every --interval-ms (default 100: ten polls a second
-//     each), or back to back with --interval-ms 0, which measures throughput
-//     more than latency: 100 clients that never pause wait 100 / throughput.
-//     --keep-alive 1 reuses one connection per client instead of one per poll.
+//     Three ways of polling, each idle and busy:
+//       - every 100 ms per client on a new connection (a dashboard or curl in
+//         a loop: ten polls a second each);
+//       - back to back on a new connection per poll;
+//       - back to back on one kept-alive connection per client.
+//     Back to back is a closed loop on the same two cores as the server: it
+//     measures throughput as much as latency (100 clients that never pause
+//     wait 100 / throughput on average). --interval-ms and --keep-alive pick
+//     one way instead of all three.
+//     When `wrk` is installed (Debian package wrk: an event-driven load
+//     generator, 2 threads for 100 connections), it polls too, idle and busy,
+//     as a cross-check with a client that is not 100 threads.
 //  2. `tasks` small tasks submitted at once from many clients: all complete,
 //     none lost, none duplicated (distinct ids, each finished exactly once
 //     according to /metrics).
 //
-//   bench_server_load [--model realesr-general-x4v3] [--threads 0] [--pollers 100] [--polls 50]
-//                     [--keep-alive 0] [--interval-ms 100] [--tasks 500] [--binary PATH]
+//   bench_server_load [--model realesr-general-x4v3] [--threads 0] [--pollers 100]
+//                     [--polls 50 (paced), 200 (back to back)] [--keep-alive 0|1]
+//                     [--interval-ms N] [--tasks 500] [--binary PATH]
 // The model is a name (found through REAL_ESRGAN_MODELS) or a file. The
 // machine's load average is printed before and after: other processes on the
-// same cores change the figures. Exit code 0 when both goals are met, else 3.
+// same cores change the figures. Exit code 0 when every goal is met, else 3.
 #include <httplib.h>
 #include <signal.h>
 #include <spawn.h>
@@ -188,6 +197,14 @@ class ServerProcess {
   int port_ = 0;
 };
 
+// How each client polls: every `interval_ms` (0: back to back), on one
+// kept-alive connection or a new one per poll, `polls_each` times.
+struct PollMode {
+  int interval_ms;
+  bool keep_alive;
+  int polls_each;
+};
+
 struct PollFigures {
   double p99_ms = 0;
   int failures = 0;
@@ -202,8 +219,9 @@ struct PollFigures {
 // the clients saw, the server's own request histogram for those polls, and
 // the CPU both processes used.
 PollFigures poll_phase(const char* title, int port, pid_t server_pid,
-                       const std::vector<std::string>& ids, int pollers, int polls_each,
-                       bool keep_alive, int interval_ms) {
+                       const std::vector<std::string>& ids, int pollers, const PollMode& mode) {
+  const int interval_ms = mode.interval_ms, polls_each = mode.polls_each;
+  const bool keep_alive = mode.keep_alive;
   auto scrape = [port] {
     httplib::Client c("127.0.0.1", port);
     return c.Get("/metrics").value().body;
@@ -292,17 +310,72 @@ PollFigures poll_phase(const char* title, int port, pid_t server_pid,
   return figures;
 }
 
+// What a command printed on its standard output.
+std::string output_of(const std::string& command) {
+  std::string out;
+  if (FILE* pipe = popen(command.c_str(), "r")) {
+    char buffer[4096];
+    size_t n;
+    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+    pclose(pipe);
+  }
+  return out;
+}
+
+// wrk's "2.29ms" / "850.00us" / "1.02s" in milliseconds.
+double wrk_milliseconds(const std::string& token) {
+  char* end = nullptr;
+  const double value = std::strtod(token.c_str(), &end);
+  const std::string unit = end;
+  return unit == "us" ? value / 1000 : unit == "ms" ? value : value * 1000;
+}
+
+// The `index`-th field (0: the label) of the line of wrk's report that starts
+// with `label`, in milliseconds; -1 when absent.
+double wrk_field(const std::string& text, const std::string& label, int index) {
+  const size_t at = text.find("\n" + label);
+  if (at == std::string::npos) return -1;
+  std::istringstream line(text.substr(at + 1, text.find('\n', at + 1) - at - 1));
+  std::string token;
+  for (int i = 0; i <= index && line >> token; ++i) {
+  }
+  return token.empty() ? -1 : wrk_milliseconds(token);
+}
+
+// The same polls from wrk (event-driven: 2 threads for all connections, kept
+// alive), 5 seconds, when it is installed.
+void wrk_phase(const char* title, int port, int connections, const std::string& target) {
+  if (output_of("command -v wrk").empty()) {
+    std::printf("wrk, %s: not installed (apt-get install wrk), skipped\n", title);
+    return;
+  }
+  const std::string text =
+      output_of("wrk -t2 -c" + std::to_string(connections) +
+                " -d5s --latency http://127.0.0.1:" + std::to_string(port) + target + " 2>&1");
+  const size_t rate_at = text.find("Requests/sec:");
+  const size_t bad_at = text.find("Non-2xx or 3xx responses:");
+  const double p99 = wrk_field(text, "     99%", 1);
+  std::printf(
+      "wrk, %s: %d kept-alive connections back to back, 5 s: %.0f polls/s; latency ms p50 "
+      "%.2f  p90 %.2f  p99 %.2f  max %.2f; non-2xx %d   [goal p99 < 50: %s]\n",
+      title, connections,
+      rate_at == std::string::npos ? 0.0 : std::atof(text.c_str() + rate_at + 13),
+      wrk_field(text, "     50%", 1), wrk_field(text, "     90%", 1), p99,
+      wrk_field(text, "    Latency", 3),
+      bad_at == std::string::npos ? 0 : std::atoi(text.c_str() + bad_at + 26),
+      p99 >= 0 && p99 < 50 && bad_at == std::string::npos ? "met" : "MISSED");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string model = "realesr-general-x4v3", binary = RESR_BINARY, model_threads = "0";
-  int pollers = 100, polls_each = 50, tasks = 500;
-  bool keep_alive = false;
-  int interval_ms = 100;
+  int pollers = 100, polls_each = 0, tasks = 500;
+  int keep_alive = -1, interval_ms = -1;  // -1: every way of polling
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--keep-alive") keep_alive = std::string(argv[i + 1]) == "1";
-    if (flag == "--interval-ms") interval_ms = std::atoi(argv[i + 1]);
+    if (flag == "--interval-ms") interval_ms = std::max(0, std::atoi(argv[i + 1]));
     if (flag == "--model") model = argv[i + 1];
     if (flag == "--binary") binary = argv[i + 1];
     if (flag == "--threads") model_threads = argv[i + 1];
@@ -310,7 +383,7 @@ int main(int argc, char** argv) {
     if (flag == "--polls") polls_each = std::atoi(argv[i + 1]);
     if (flag == "--tasks") tasks = std::atoi(argv[i + 1]);
   }
-  if (argc % 2 == 0 || pollers < 1 || polls_each < 1 || tasks < 1 || interval_ms < 0) {
+  if (argc % 2 == 0 || pollers < 1 || polls_each < 0 || tasks < 1) {
     std::fprintf(stderr,
                  "usage: bench_server_load [--model NAME|FILE] [--threads N] [--pollers N] "
                  "[--polls N] [--keep-alive 0|1] [--interval-ms N] [--tasks N] [--binary PATH]\n");
@@ -347,25 +420,42 @@ int main(int argc, char** argv) {
   // 1. Status polls: first with the worker idle (the server's own cost), then
   // with enough large tasks queued that the model runs for the whole phase
   // (checked at its end).
+  std::vector<PollMode> modes;
+  for (const PollMode& mode :
+       {PollMode{100, false, 50}, PollMode{0, false, 200}, PollMode{0, true, 200}}) {
+    if (interval_ms >= 0 && (interval_ms == 0) != (mode.interval_ms == 0)) continue;
+    if (keep_alive >= 0 && (keep_alive == 1) != mode.keep_alive) continue;
+    modes.push_back({interval_ms > 0 ? interval_ms : mode.interval_ms, mode.keep_alive,
+                     polls_each > 0 ? polls_each : mode.polls_each});
+  }
   const std::string done = submit(main_client, png_of(16, 16, true));
   while (main_client.Get("/result/" + done).value().body.find("\"success\"") == std::string::npos) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  poll_phase("worker idle", port, server.pid(), {done}, pollers, polls_each, keep_alive,
-             interval_ms);
+  for (const PollMode& mode : modes) {
+    poll_phase("worker idle", port, server.pid(), {done}, pollers, mode);
+  }
+  const std::string wrk_target = "/result/" + done;
+  wrk_phase("worker idle", port, pollers, wrk_target);
   const std::string busy_png = png_of(384, 384, true);
   std::vector<std::string> busy;
-  for (int i = 0; i < 16; ++i) busy.push_back(submit(main_client, busy_png, {{"tile_size", "64"}}));
+  for (int i = 0; i < 32; ++i) busy.push_back(submit(main_client, busy_png, {{"tile_size", "64"}}));
   while (main_client.Get("/result/" + busy[0]).value().body.find("\"running\"") ==
          std::string::npos) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  const PollFigures figures = poll_phase("while tasks run", port, server.pid(), busy, pollers,
-                                         polls_each, keep_alive, interval_ms);
-  const bool busy_throughout =
-      metric(main_client.Get("/metrics").value().body, "resr_tasks_running") == 1;
-  std::printf("  a task still ran at the end: %s\n",
-              busy_throughout ? "yes" : "NO (too few busy tasks for this phase)");
+  bool busy_goals_met = true;
+  for (const PollMode& mode : modes) {
+    const PollFigures figures =
+        poll_phase("while tasks run", port, server.pid(), busy, pollers, mode);
+    const bool busy_throughout =
+        metric(main_client.Get("/metrics").value().body, "resr_tasks_running") == 1;
+    std::printf("  a task still ran at the end: %s\n",
+                busy_throughout ? "yes" : "NO (too few busy tasks for this phase)");
+    busy_goals_met =
+        busy_goals_met && busy_throughout && figures.p99_ms < 50 && figures.failures == 0;
+  }
+  wrk_phase("while tasks run", port, pollers, wrk_target);
   for (const std::string& id : busy) main_client.Delete("/result/" + id);
   // The running one stops at its next tile (or finishes): wait, so it is not
   // counted below.
@@ -423,5 +513,5 @@ int main(int argc, char** argv) {
       all_once ? "met" : "MISSED");
   std::printf("load average after: %s\n", load_average().c_str());
   // 0 when both goals are met, for scripts.
-  return busy_throughout && figures.p99_ms < 50 && figures.failures == 0 && all_once ? 0 : 3;
+  return busy_goals_met && all_once ? 0 : 3;
 }

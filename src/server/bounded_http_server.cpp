@@ -27,18 +27,38 @@ thread_local bool t_reject_connection = false;
 // A socket stream whose reads and writes keep to HttpLimits.
 class BoundedSocketStream final : public httplib::Stream {
  public:
-  BoundedSocketStream(socket_t sock, const HttpLimits& limits) : sock_(sock), limits_(limits) {}
+  BoundedSocketStream(socket_t sock, const HttpLimits& limits, std::atomic<int>& open)
+      : sock_(sock), limits_(limits), open_(open) {}
+  ~BoundedSocketStream() { stop_counting(); }
 
-  // Starts a request: headers are counted against max_header_bytes.
-  void begin_request() {
+  // Starts a request (`last`: the connection's last): headers are counted
+  // against max_header_bytes.
+  void begin_request(bool last) {
+    last_request_ = last;
     reading_headers_ = true;
     header_bytes_ = 0;
     start_phase(read_phase_);
     writing_ = false;
     close_after_response_ = false;
   }
-  void headers_done() { reading_headers_ = false; }
-  void request_close() { close_after_response_ = true; }
+  // Headers read; a request that asks to close (or the last one allowed)
+  // gets the connection's last response.
+  void headers_done(bool client_closes) {
+    reading_headers_ = false;
+    if (client_closes || last_request_) stop_counting();
+  }
+  void request_close() {
+    close_after_response_ = true;
+    stop_counting();
+  }
+  // The connection no longer counts as open once its last response is
+  // decided: its client may have that response and reconnect before this
+  // thread has closed the socket, and the new connection must not be refused
+  // for the old one.
+  void stop_counting() {
+    if (counted_) --open_;
+    counted_ = false;
+  }
   // The response ends the connection: asked for, or the client broke a bound
   // (what it sent is incomplete, so the connection cannot be reused).
   bool close_requested() const { return close_after_response_ || broken_; }
@@ -160,6 +180,9 @@ class BoundedSocketStream final : public httplib::Stream {
 
   socket_t sock_;
   const HttpLimits& limits_;
+  std::atomic<int>& open_;
+  bool counted_ = true;
+  bool last_request_ = false;
   char buffer_[16 * 1024];
   size_t begin_ = 0, end_ = 0;
   bool reading_headers_ = false;
@@ -172,12 +195,19 @@ class BoundedSocketStream final : public httplib::Stream {
 
 thread_local BoundedSocketStream* t_stream = nullptr;
 
-// Connection threads: `size` serve connections; one more answers those that
-// arrive while all are busy with a 503, so none waits unseen in a queue.
+// Connection threads for `size` open connections. A connection counts as
+// open (in `open`) from its accept until its last response is decided (see
+// BoundedSocketStream::stop_counting); its thread stays busy a little longer,
+// writing that response and closing, so there are twice as many threads as
+// open connections allowed. One more thread answers connections that arrive
+// while `size` are open, or every thread is busy, with a 503: none waits
+// unseen in a queue.
 class ConnectionPool final : public httplib::TaskQueue {
  public:
-  explicit ConnectionPool(size_t size) : size_(size) {
-    for (size_t i = 0; i < size; ++i) threads_.emplace_back([this] { serve(jobs_, false); });
+  ConnectionPool(size_t size, std::atomic<int>& open)
+      : size_(size), threads_count_(2 * size), open_(open) {
+    for (size_t i = 0; i < threads_count_; ++i)
+      threads_.emplace_back([this] { serve(jobs_, false); });
     threads_.emplace_back([this] { serve(rejects_, true); });
   }
 
@@ -188,7 +218,8 @@ class ConnectionPool final : public httplib::TaskQueue {
     bool reject;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      reject = jobs_.queue.size() + busy_ >= size_;
+      reject = static_cast<size_t>(open_) >= size_ || jobs_.queue.size() + busy_ >= threads_count_;
+      if (!reject) ++open_;
       (reject ? rejects_ : jobs_).queue.push_back(std::move(fn));
     }
     (reject ? rejects_ : jobs_).ready.notify_one();
@@ -230,7 +261,8 @@ class ConnectionPool final : public httplib::TaskQueue {
     }
   }
 
-  const size_t size_;
+  const size_t size_, threads_count_;
+  std::atomic<int>& open_;
   std::mutex mutex_;
   Jobs jobs_, rejects_;
   size_t busy_ = 0;
@@ -253,13 +285,14 @@ const std::string& busy_response() {
 
 BoundedHttpServer::BoundedHttpServer(HttpLimits limits) : limits_(limits) {
   new_task_queue = [this] {
-    return new ConnectionPool(static_cast<size_t>(std::max(1, limits_.max_connections)));
+    return new ConnectionPool(static_cast<size_t>(std::max(1, limits_.max_connections)),
+                              open_connections_);
   };
   set_read_timeout(limits_.read_timeout_seconds);
   set_write_timeout(limits_.write_timeout_seconds);
   // Headers were read: from here on the body's rate rules apply.
   set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (t_stream != nullptr) t_stream->headers_done();
+    if (t_stream != nullptr) t_stream->headers_done(req.get_header_value("Connection") == "close");
     return gate_ ? gate_(req, res) : HandlerResponse::Unhandled;
   });
 }
@@ -283,27 +316,26 @@ bool BoundedHttpServer::process_and_close_socket(socket_t sock) {
     ::close(sock);
     return false;
   }
-  ++open_connections_;
   // httplib writes a response's headers and body separately: with Nagle's
   // algorithm the body would wait for the client's delayed ACK (40 ms) on
   // every kept-alive request.
   const int no_delay = 1;
   ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &no_delay, sizeof no_delay);
-  BoundedSocketStream stream(sock, limits_);
+  BoundedSocketStream stream(sock, limits_, open_connections_);
   t_stream = &stream;
   bool ok = true;
   for (int n = 0; n < limits_.keep_alive_requests && svr_sock_ != INVALID_SOCKET; ++n) {
     if (n > 0 && !stream.wait_for_next_request(limits_.keep_alive_idle_seconds, svr_sock_)) break;
-    stream.begin_request();
-    bool connection_closed = false;
     const bool last = n + 1 == limits_.keep_alive_requests;
+    stream.begin_request(last);
+    bool connection_closed = false;
     ok = process_request(stream, last, connection_closed, nullptr);
     if (!ok || connection_closed || stream.close_requested()) break;
   }
   t_stream = nullptr;
+  stream.stop_counting();
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);
-  --open_connections_;
   return ok;
 }
 

@@ -39,13 +39,13 @@ constexpr const char* kColumns =
 
 constexpr double kKeepExpiredRowsSeconds = 86400;
 
-// A prepared statement, finalized when it goes away.
+// A statement of a connection's cache for one use: reset when it goes away,
+// so no finished read keeps its snapshot of the database open.
 class Statement {
  public:
-  Statement(sqlite3* db, const std::string& sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) stmt_ = nullptr;
-  }
-  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(SqliteConnection& connection, const std::string& sql)
+      : db_(connection.handle()), stmt_(connection.statement(sql)) {}
+  ~Statement() { sqlite3_reset(stmt_); }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
@@ -111,36 +111,49 @@ TaskRecord read_row(const Statement& s) {
 }  // namespace
 
 Result<std::unique_ptr<TaskStore>> TaskStore::open(const std::filesystem::path& file) {
-  sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(
-      file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  std::unique_ptr<TaskStore> store(new TaskStore(db));
-  if (rc != SQLITE_OK) {
-    return error(ErrorCode::kIoError, "cannot open the task store " + file.string() + ": " +
-                                          (db ? sqlite3_errmsg(db) : "out of memory"));
-  }
-  sqlite3_busy_timeout(db, 5000);
+  RESR_ASSIGN_OR_RETURN(auto writer,
+                        SqliteConnection::open(file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
   for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", kSchema}) {
-    RESR_RETURN_IF_ERROR(store->exec(sql).with_context("task store " + file.string()));
+    RESR_RETURN_IF_ERROR(writer->exec(sql).with_context("task store " + file.string()));
   }
-  return store;
+  return std::unique_ptr<TaskStore>(new TaskStore(std::move(writer), file));
 }
 
-TaskStore::~TaskStore() { sqlite3_close(db_); }
+TaskStore::~TaskStore() = default;
 
-Status TaskStore::exec(const char* sql) {
-  char* message = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-    Status s = error(ErrorCode::kIoError, std::string("SQLite: ") + (message ? message : "error"));
-    sqlite3_free(message);
-    return s;
+void TaskStore::ReaderReturn::operator()(SqliteConnection* reader) const {
+  {
+    std::lock_guard<std::mutex> lock(store->readers_mutex_);
+    store->idle_readers_.emplace_back(reader);
   }
-  return Status::ok();
+  store->reader_returned_.notify_one();
 }
 
-Result<std::vector<TaskRecord>> TaskStore::query(const std::string& where, const std::string& bind,
-                                                 double bind_number, bool number) {
-  Statement s(db_, std::string("SELECT ") + kColumns + " FROM tasks " + where);
+Result<TaskStore::ReaderLease> TaskStore::lease_reader() {
+  std::unique_lock<std::mutex> lock(readers_mutex_);
+  reader_returned_.wait(lock,
+                        [this] { return !idle_readers_.empty() || open_readers_ < kMaxReaders; });
+  if (!idle_readers_.empty()) {
+    SqliteConnection* reader = idle_readers_.back().release();
+    idle_readers_.pop_back();
+    return ReaderLease(reader, ReaderReturn{this});
+  }
+  ++open_readers_;
+  lock.unlock();
+  auto reader = SqliteConnection::open(file_, SQLITE_OPEN_READONLY);
+  if (!reader.is_ok()) {
+    lock.lock();
+    --open_readers_;
+    reader_returned_.notify_one();
+    return reader.status();
+  }
+  return ReaderLease(std::move(*reader).release(), ReaderReturn{this});
+}
+
+Result<std::vector<TaskRecord>> TaskStore::query(SqliteConnection& db, const std::string& where,
+                                                 const std::string& bind, double bind_number,
+                                                 bool number) {
+  Statement s(db, std::string("SELECT ") + kColumns + " FROM tasks " + where);
   RESR_RETURN_IF_ERROR(s.prepared());
   if (number) {
     s.bind(1, bind_number);
@@ -155,12 +168,13 @@ Result<std::vector<TaskRecord>> TaskStore::query(const std::string& where, const
 }
 
 Result<TaskRecord> TaskStore::insert(const TaskRecord& task) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::mutex> lock(write_mutex_);
   if (!task.idempotency_key.empty()) {
-    RESR_ASSIGN_OR_RETURN(auto existing, query("WHERE idempotency_key = ?1", task.idempotency_key));
+    RESR_ASSIGN_OR_RETURN(auto existing,
+                          query(*writer_, "WHERE idempotency_key = ?1", task.idempotency_key));
     if (!existing.empty()) return existing.front();
   }
-  Statement s(db_,
+  Statement s(*writer_,
               "INSERT INTO tasks (id, state, params, sync, idempotency_key, input_path, "
               "input_name, input_width, input_height, created_at) "
               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
@@ -180,36 +194,37 @@ Result<TaskRecord> TaskStore::insert(const TaskRecord& task) {
 }
 
 Result<std::optional<TaskRecord>> TaskStore::find(const std::string& id) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  RESR_ASSIGN_OR_RETURN(auto rows, query("WHERE id = ?1", id));
+  RESR_ASSIGN_OR_RETURN(ReaderLease reader, lease_reader());
+  RESR_ASSIGN_OR_RETURN(auto rows, query(*reader, "WHERE id = ?1", id));
   if (rows.empty()) return std::optional<TaskRecord>();
   return std::optional<TaskRecord>(rows.front());
 }
 
 Result<std::optional<TaskRecord>> TaskStore::find_by_idempotency_key(const std::string& key) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  RESR_ASSIGN_OR_RETURN(auto rows, query("WHERE idempotency_key = ?1", key));
+  RESR_ASSIGN_OR_RETURN(ReaderLease reader, lease_reader());
+  RESR_ASSIGN_OR_RETURN(auto rows, query(*reader, "WHERE idempotency_key = ?1", key));
   if (rows.empty()) return std::optional<TaskRecord>();
   return std::optional<TaskRecord>(rows.front());
 }
 
 Result<int> TaskStore::queued_count() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  Statement s(db_, "SELECT COUNT(*) FROM tasks WHERE state = 'queued' AND sync = 0");
+  RESR_ASSIGN_OR_RETURN(ReaderLease reader, lease_reader());
+  Statement s(*reader, "SELECT COUNT(*) FROM tasks WHERE state = 'queued' AND sync = 0");
   RESR_RETURN_IF_ERROR(s.prepared());
   if (s.step() != SQLITE_ROW) return s.failure("cannot count queued tasks");
   return static_cast<int>(s.integer(0));
 }
 
 Result<std::optional<TaskRecord>> TaskStore::claim_next(double now, bool sync_only) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  RESR_ASSIGN_OR_RETURN(auto rows, query(sync_only ? "WHERE state = 'queued' AND sync = 1 "
-                                                     "ORDER BY seq ASC LIMIT 1"
-                                                   : "WHERE state = 'queued' "
-                                                     "ORDER BY sync DESC, seq ASC LIMIT 1"));
+  std::lock_guard<std::mutex> lock(write_mutex_);
+  RESR_ASSIGN_OR_RETURN(auto rows,
+                        query(*writer_, sync_only ? "WHERE state = 'queued' AND sync = 1 "
+                                                    "ORDER BY seq ASC LIMIT 1"
+                                                  : "WHERE state = 'queued' "
+                                                    "ORDER BY sync DESC, seq ASC LIMIT 1"));
   if (rows.empty()) return std::optional<TaskRecord>();
   TaskRecord task = rows.front();
-  Statement s(db_, "UPDATE tasks SET state = 'running', started_at = ?2 WHERE id = ?1");
+  Statement s(*writer_, "UPDATE tasks SET state = 'running', started_at = ?2 WHERE id = ?1");
   RESR_RETURN_IF_ERROR(s.prepared());
   s.bind(1, task.id);
   s.bind(2, now);
@@ -220,8 +235,8 @@ Result<std::optional<TaskRecord>> TaskStore::claim_next(double now, bool sync_on
 }
 
 Status TaskStore::update(const TaskRecord& t) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  Statement s(db_,
+  std::lock_guard<std::mutex> lock(write_mutex_);
+  Statement s(*writer_,
               "UPDATE tasks SET state = ?2, output_path = ?3, method = ?4, error = ?5, "
               "error_code = ?6, input_width = ?7, input_height = ?8, output_width = ?9, "
               "output_height = ?10, output_bytes = ?11, started_at = ?12, finished_at = ?13, "
@@ -247,44 +262,45 @@ Status TaskStore::update(const TaskRecord& t) {
 }
 
 Result<bool> TaskStore::cancel_if_queued(const std::string& id, double now) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  Statement s(db_,
+  std::lock_guard<std::mutex> lock(write_mutex_);
+  Statement s(*writer_,
               "UPDATE tasks SET state = 'canceled', finished_at = ?2, error = 'canceled by the "
               "client' WHERE id = ?1 AND state = 'queued'");
   RESR_RETURN_IF_ERROR(s.prepared());
   s.bind(1, id);
   s.bind(2, now);
   if (s.step() != SQLITE_DONE) return s.failure("cannot cancel task " + id);
-  return sqlite3_changes(db_) > 0;
+  return sqlite3_changes(writer_->handle()) > 0;
 }
 
 Result<int> TaskStore::recover_interrupted(double now) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  Statement failed(db_,
+  std::lock_guard<std::mutex> lock(write_mutex_);
+  Statement failed(*writer_,
                    "UPDATE tasks SET state = 'failed', finished_at = ?1, error_code = "
                    "'unavailable', error = 'the server stopped while this synchronous request "
                    "ran; send it again' WHERE sync = 1 AND state IN ('queued', 'running')");
   RESR_RETURN_IF_ERROR(failed.prepared());
   failed.bind(1, now);
   if (failed.step() != SQLITE_DONE) return failed.failure("cannot recover tasks");
-  Statement requeue(db_,
+  Statement requeue(*writer_,
                     "UPDATE tasks SET state = 'queued', started_at = 0 WHERE state = 'running'");
   RESR_RETURN_IF_ERROR(requeue.prepared());
   if (requeue.step() != SQLITE_DONE) return requeue.failure("cannot recover tasks");
-  return sqlite3_changes(db_);
+  return sqlite3_changes(writer_->handle());
 }
 
 Result<std::vector<TaskRecord>> TaskStore::expire(double now) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::mutex> lock(write_mutex_);
   RESR_ASSIGN_OR_RETURN(
-      auto rows, query("WHERE expired = 0 AND expires_at > 0 AND expires_at <= ?1", {}, now, true));
-  Statement mark(db_,
+      auto rows,
+      query(*writer_, "WHERE expired = 0 AND expires_at > 0 AND expires_at <= ?1", {}, now, true));
+  Statement mark(*writer_,
                  "UPDATE tasks SET expired = 1 WHERE expired = 0 AND expires_at > 0 AND "
                  "expires_at <= ?1");
   RESR_RETURN_IF_ERROR(mark.prepared());
   mark.bind(1, now);
   if (mark.step() != SQLITE_DONE) return mark.failure("cannot expire results");
-  Statement purge(db_, "DELETE FROM tasks WHERE expired = 1 AND expires_at <= ?1");
+  Statement purge(*writer_, "DELETE FROM tasks WHERE expired = 1 AND expires_at <= ?1");
   RESR_RETURN_IF_ERROR(purge.prepared());
   purge.bind(1, now - kKeepExpiredRowsSeconds);
   if (purge.step() != SQLITE_DONE) return purge.failure("cannot purge expired tasks");
@@ -292,8 +308,8 @@ Result<std::vector<TaskRecord>> TaskStore::expire(double now) {
 }
 
 Result<std::vector<std::pair<std::string, int>>> TaskStore::count_by_state() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  Statement s(db_, "SELECT state, COUNT(*) FROM tasks WHERE expired = 0 GROUP BY state");
+  RESR_ASSIGN_OR_RETURN(ReaderLease reader, lease_reader());
+  Statement s(*reader, "SELECT state, COUNT(*) FROM tasks WHERE expired = 0 GROUP BY state");
   RESR_RETURN_IF_ERROR(s.prepared());
   std::vector<std::pair<std::string, int>> counts;
   int rc;

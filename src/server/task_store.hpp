@@ -1,10 +1,15 @@
 // The job server's tasks in an embedded SQLite database (WAL, synchronous=FULL:
 // a state change that returned has reached the disk, so a kill -9 loses
 // nothing accepted). Safe to call from any thread.
+//
+// Writes go through one connection, one at a time. Reads (status polls) use
+// their own read-only connections: in WAL mode they see the last committed
+// state without waiting for a write in progress, so a poll never waits behind
+// the worker's fsync (the worker runs at background priority, and a poll
+// queued behind it would wait as long as the scheduler keeps it off a core).
 #pragma once
 
-#include <sqlite3.h>
-
+#include <condition_variable>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -13,6 +18,7 @@
 #include <vector>
 
 #include "resr/status.hpp"
+#include "server/sqlite_connection.hpp"
 #include "server/task.hpp"
 
 namespace resr {
@@ -49,13 +55,30 @@ class TaskStore {
   Result<std::vector<std::pair<std::string, int>>> count_by_state();
 
  private:
-  explicit TaskStore(sqlite3* db) : db_(db) {}
-  Status exec(const char* sql);
-  Result<std::vector<TaskRecord>> query(const std::string& where, const std::string& bind = {},
-                                        double bind_number = 0, bool number = false);
+  // A read-only connection lent to one caller, returned when it goes away.
+  struct ReaderReturn {
+    TaskStore* store;
+    void operator()(SqliteConnection* reader) const;
+  };
+  using ReaderLease = std::unique_ptr<SqliteConnection, ReaderReturn>;
+  // Reads hold one for microseconds, but a holder can be preempted by other
+  // connection threads: more than the cores, so readers rarely wait on that.
+  static constexpr int kMaxReaders = 16;
 
-  std::mutex mutex_;
-  sqlite3* db_;
+  TaskStore(std::unique_ptr<SqliteConnection> writer, std::filesystem::path file)
+      : writer_(std::move(writer)), file_(std::move(file)) {}
+  Result<ReaderLease> lease_reader();
+  static Result<std::vector<TaskRecord>> query(SqliteConnection& db, const std::string& where,
+                                               const std::string& bind = {}, double bind_number = 0,
+                                               bool number = false);
+
+  std::mutex write_mutex_;
+  std::unique_ptr<SqliteConnection> writer_;  // guarded by write_mutex_
+  const std::filesystem::path file_;
+  std::mutex readers_mutex_;
+  std::condition_variable reader_returned_;
+  std::vector<std::unique_ptr<SqliteConnection>> idle_readers_;  // guarded by readers_mutex_
+  int open_readers_ = 0;                                         // guarded by readers_mutex_
 };
 
 }  // namespace resr

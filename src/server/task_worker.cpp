@@ -43,37 +43,25 @@ void TaskWorker::wake() {
 bool TaskWorker::cancel_running(const std::string& id) {
   std::unique_lock<std::mutex> lock(mutex_);
   claimed_.wait(lock, [this] { return claims_ == 0; });
-  for (Lane& lane : lanes_) {
-    if (lane.running && lane.running->id == id) {
-      lane.stop_reason = StopReason::kClient;
-      lane.cancel = true;
-      return true;
-    }
-  }
-  return false;
-}
-
-std::optional<RunningTask> TaskWorker::running() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  for (const Lane& lane : lanes_) {
-    if (lane.running) return lane.running;
-  }
-  return std::nullopt;
+  const int lane = lane_running(id);
+  if (lane < 0) return false;
+  lanes_[lane].stop_reason = StopReason::kClient;
+  lanes_[lane].cancel = true;
+  return true;
 }
 
 std::optional<RunningTask> TaskWorker::running(const std::string& id) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (const Lane& lane : lanes_) {
-    if (lane.running && lane.running->id == id) return lane.running;
-  }
-  return std::nullopt;
+  const int lane = lane_running(id);
+  return lane < 0 ? std::nullopt : lanes_[lane].running;
 }
 
-bool TaskWorker::any_running() const {
-  for (const Lane& lane : lanes_) {
-    if (lane.running) return true;
+int TaskWorker::lane_running(const std::string& id) const {
+  for (size_t i = 0; i < lanes_.size(); ++i) {
+    const std::optional<RunningTask>& task = lanes_[i].running;
+    if (task && (id.empty() || task->id == id)) return static_cast<int>(i);
   }
-  return false;
+  return -1;
 }
 
 bool TaskWorker::wait_finished(const std::string& id, std::chrono::milliseconds timeout) {
@@ -98,7 +86,7 @@ void TaskWorker::stop(std::chrono::milliseconds grace) {
     if (!lanes_[0].thread.joinable()) return;
     stopping_ = true;
     wake_.notify_all();
-    if (!finished_.wait_for(lock, grace, [this] { return !any_running(); })) {
+    if (!finished_.wait_for(lock, grace, [this] { return lane_running({}) < 0; })) {
       for (Lane& lane : lanes_) {
         lane.stop_reason = StopReason::kShutdown;
         lane.cancel = true;

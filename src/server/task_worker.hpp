@@ -53,10 +53,8 @@ class TaskWorker {
   void wake();
   // Asks the running task `id` to stop; false when `id` is not running.
   bool cancel_running(const std::string& id);
-  // A running task (the main lane's first), or none.
-  std::optional<RunningTask> running() const;
-  // Task `id` when it runs.
-  std::optional<RunningTask> running(const std::string& id) const;
+  // Task `id` when it runs; with no id, a running task (the main lane's first), or none.
+  std::optional<RunningTask> running(const std::string& id = {}) const;
   // Waits until task `id` is final (or `timeout` passes); true when final.
   bool wait_finished(const std::string& id, std::chrono::milliseconds timeout);
   // Claims no more tasks; lets the running ones finish within `grace`, then
@@ -74,7 +72,8 @@ class TaskWorker {
     std::thread thread;
   };
 
-  bool any_running() const;  // mutex_ held
+  // The lane running task `id` (any task when `id` is empty), or -1; mutex_ held.
+  int lane_running(const std::string& id) const;
   void run(Lane& lane);
   void run_one(Lane& lane, TaskRecord task);
   void end_claim();

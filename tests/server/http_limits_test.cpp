@@ -20,6 +20,14 @@ int connect_idle(int port) {
   return fd;
 }
 
+// Room for two connections; idle ones are kept for 20 s.
+ServerConfig two_connections(const std::filesystem::path& dir) {
+  ServerConfig config = test_config(dir);
+  config.max_connections = 2;
+  config.read_timeout_seconds = 20;
+  return config;
+}
+
 TEST(ServerLimits, OversizedBodyIsRefusedBeforeItIsSent) {
   ScratchDir dir;
   TestServer server(test_config(dir.path()));
@@ -93,10 +101,7 @@ TEST(ServerLimits, HugeHeaderIsCutOff) {
 
 TEST(ServerLimits, ConnectionsOverTheLimitGet503) {
   ScratchDir dir;
-  ServerConfig config = test_config(dir.path());
-  config.max_connections = 2;
-  config.read_timeout_seconds = 20;
-  TestServer server(config);
+  TestServer server(two_connections(dir.path()));
   ASSERT_TRUE(server.ok());
   const int a = connect_idle(server.port());
   const int b = connect_idle(server.port());
@@ -115,6 +120,27 @@ TEST(ServerLimits, ConnectionsOverTheLimitGet503) {
     auto ok = client.Get("/health");
     return ok && ok->status == 200;
   }));
+}
+
+// A connection whose last response is decided stops counting at once: a
+// client that reconnects as soon as it has its answer (Connection: close,
+// as curl in a loop does) is never refused because of the connection it just
+// finished, even with only one connection free.
+TEST(ServerLimits, AClientThatReconnectsAfterEachAnswerIsNeverRefused) {
+  ScratchDir dir;
+  TestServer server(two_connections(dir.path()));
+  ASSERT_TRUE(server.ok());
+  const int idle = connect_idle(server.port());
+  auto client = server.client();
+  client.set_keep_alive(false);
+  int refused = 0;
+  for (int i = 0; i < 300; ++i) {
+    auto res = client.Get("/livez");
+    ASSERT_TRUE(res) << "request " << i;
+    if (res->status == 503) ++refused;
+  }
+  EXPECT_EQ(refused, 0);
+  close(idle);
 }
 
 }  // namespace
