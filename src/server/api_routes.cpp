@@ -538,10 +538,9 @@ void get_readyz(ApiContext& ctx, const httplib::Request&, httplib::Response& res
 
 void get_metrics(ApiContext& ctx, const httplib::Request&, httplib::Response& res) {
   Result<int> queued = ctx.store->queued_count();
-  res.set_content(
-      ctx.metrics->render(queued.is_ok() ? *queued : 0, ctx.worker->running().has_value(),
-                          ctx.http->open_connections(), !ctx.draining),
-      kPrometheusContentType);
+  res.set_content(ctx.metrics->render(queued.is_ok() ? *queued : 0, ctx.worker->running_count(),
+                                      ctx.http->open_connections(), !ctx.draining),
+                  kPrometheusContentType);
 }
 
 void get_openapi(ApiContext&, const httplib::Request&, httplib::Response& res) {

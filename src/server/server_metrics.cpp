@@ -50,7 +50,8 @@ ServerMetrics::ServerMetrics()
                                     "Output pixels written by successful tasks.")
                          .Add({})),
       queue_depth_(gauge(registry_, "resr_queue_depth", "Tasks waiting in the queue.")),
-      running_(gauge(registry_, "resr_tasks_running", "Tasks running now (0 or 1).")),
+      running_(
+          gauge(registry_, "resr_tasks_running", "Tasks running now, queued and synchronous.")),
       connections_(
           gauge(registry_, "resr_http_open_connections", "Client connections being served.")),
       ready_(gauge(registry_, "resr_ready", "1 when accepting tasks, 0 while draining.")) {}
@@ -76,9 +77,9 @@ void ServerMetrics::task_finished(const TaskRecord& task) {
   }
 }
 
-std::string ServerMetrics::render(int queue_depth, bool running, int open_connections, bool ready) {
+std::string ServerMetrics::render(int queue_depth, int running, int open_connections, bool ready) {
   queue_depth_.Set(queue_depth);
-  running_.Set(running ? 1 : 0);
+  running_.Set(running);
   connections_.Set(open_connections);
   ready_.Set(ready ? 1 : 0);
   return prometheus::TextSerializer().Serialize(registry_.Collect());

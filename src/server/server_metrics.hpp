@@ -33,7 +33,7 @@ class ServerMetrics {
   // queue by a shutdown are not counted.
   void task_finished(const TaskRecord& task);
   // The exposition, with the gauges read now.
-  std::string render(int queue_depth, bool running, int open_connections, bool ready);
+  std::string render(int queue_depth, int running, int open_connections, bool ready);
 
  private:
   prometheus::Registry registry_;

@@ -1,5 +1,6 @@
 #include "server/task_worker.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -54,6 +55,12 @@ std::optional<RunningTask> TaskWorker::running(const std::string& id) const {
   std::lock_guard<std::mutex> lock(mutex_);
   const int lane = lane_running(id);
   return lane < 0 ? std::nullopt : lanes_[lane].running;
+}
+
+int TaskWorker::running_count() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return static_cast<int>(std::count_if(lanes_.begin(), lanes_.end(),
+                                        [](const Lane& lane) { return lane.running.has_value(); }));
 }
 
 int TaskWorker::lane_running(const std::string& id) const {

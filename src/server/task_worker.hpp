@@ -55,6 +55,8 @@ class TaskWorker {
   bool cancel_running(const std::string& id);
   // Task `id` when it runs; with no id, a running task (the main lane's first), or none.
   std::optional<RunningTask> running(const std::string& id = {}) const;
+  // How many lanes run a task now (the queue's lane and the synchronous one).
+  int running_count() const;
   // Waits until task `id` is final (or `timeout` passes); true when final.
   bool wait_finished(const std::string& id, std::chrono::milliseconds timeout);
   // Claims no more tasks; lets the running ones finish within `grace`, then

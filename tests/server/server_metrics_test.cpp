@@ -25,11 +25,11 @@ bool has_line(const std::string& text, const std::string& line) {
 
 TEST(ServerMetrics, FreshServerReportsZerosAndTheGaugesGiven) {
   ServerMetrics metrics;
-  const std::string text = metrics.render(3, true, 7, false);
+  const std::string text = metrics.render(3, 2, 7, false);
   for (const std::string line :
        {"# TYPE resr_tasks_submitted_total counter", "resr_tasks_submitted_total 0",
         "resr_input_pixels_total 0", "resr_output_pixels_total 0", "# TYPE resr_queue_depth gauge",
-        "resr_queue_depth 3", "resr_tasks_running 1", "resr_http_open_connections 7",
+        "resr_queue_depth 3", "resr_tasks_running 2", "resr_http_open_connections 7",
         "resr_ready 0"}) {
     EXPECT_TRUE(has_line(text, line)) << line << "\n" << text;
   }
