@@ -53,13 +53,13 @@ ModelInfo model_info_from_json(const json& j) {
   m.arch = j.at("arch").get<std::string>();
   m.format = j.at("format").get<std::string>();
   m.source = j.at("source").get<std::string>();
-  m.scale = j.at("scale").get<int>();
-  m.num_feat = j.at("num_feat").get<int>();
-  m.num_block = j.at("num_block").get<int>();
-  m.num_grow = j.at("num_grow").get<int>();
-  m.num_conv = j.at("num_conv").get<int>();
+  m.scale = json_integer<int>(j.at("scale"));
+  m.num_feat = json_integer<int>(j.at("num_feat"));
+  m.num_block = json_integer<int>(j.at("num_block"));
+  m.num_grow = json_integer<int>(j.at("num_grow"));
+  m.num_conv = json_integer<int>(j.at("num_conv"));
   m.activation = j.at("activation").get<std::string>();
-  m.parameters = j.at("parameters").get<int64_t>();
+  m.parameters = json_integer<int64_t>(j.at("parameters"));
   m.flops_per_pixel = j.at("flops_per_pixel").get<double>();
   return m;
 }
@@ -99,8 +99,8 @@ EngineHeader header_from_json(const json& j) {
   }
   h.precision = precision == "bf16" ? Precision::kBf16 : Precision::kFp32;
   if (const json& p = j.at("tile_profile"); !p.is_null()) {
-    h.tile_profile =
-        TileProfile{p.at("min").get<int>(), p.at("opt").get<int>(), p.at("max").get<int>()};
+    h.tile_profile = TileProfile{json_integer<int>(p.at("min")), json_integer<int>(p.at("opt")),
+                                 json_integer<int>(p.at("max"))};
   }
   h.model = model_info_from_json(j.at("model"));
   h.source_sha256 = j.at("source_sha256").get<std::string>();
@@ -213,8 +213,8 @@ Result<EngineFile> read_engine_file(const std::filesystem::path& path) {
     RESR_ASSIGN_OR_RETURN(engine.graph, graph_structure_from_json(j.at("graph")));
     std::vector<PackedBlobs::Entry> entries;
     for (const json& b : j.at("blobs")) {
-      entries.push_back({b.at("name").get<std::string>(), b.at("offset").get<uint64_t>(),
-                         b.at("size").get<uint64_t>()});
+      entries.push_back({b.at("name").get<std::string>(), json_integer<uint64_t>(b.at("offset")),
+                         json_integer<uint64_t>(b.at("size"))});
     }
     RESR_ASSIGN_OR_RETURN(engine.blobs, PackedBlobs::from_bytes(std::move(payload), payload_bytes,
                                                                 std::move(entries)));

@@ -1,6 +1,7 @@
 #include "engine/graph_structure.hpp"
 
 #include <array>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <utility>
 
@@ -42,6 +43,24 @@ Enum value_of(const std::array<std::pair<Enum, const char*>, N>& names, const st
 
 }  // namespace
 
+template <typename T>
+T json_integer(const json& value) {
+  const bool fits = value.is_number_unsigned()  ? std::in_range<T>(value.get<uint64_t>())
+                    : value.is_number_integer() ? std::in_range<T>(value.get<int64_t>())
+                                                : false;
+  if (!fits) {
+    throw std::invalid_argument(
+        "expected an integer from " + std::to_string(std::numeric_limits<T>::min()) + " to " +
+        std::to_string(std::numeric_limits<T>::max()) + ", got " +
+        (value.is_number() ? value.dump() : std::string(value.type_name())));
+  }
+  return value.get<T>();
+}
+
+template int json_integer<int>(const json&);
+template int64_t json_integer<int64_t>(const json&);
+template uint64_t json_integer<uint64_t>(const json&);
+
 json graph_structure_to_json(const Graph& graph) {
   json convs = json::array();
   for (const ConvLayer& c : graph.convs) {
@@ -69,13 +88,13 @@ json graph_structure_to_json(const Graph& graph) {
 Result<Graph> graph_structure_from_json(const json& j) {
   try {
     Graph graph;
-    graph.scale = j.at("scale").get<int>();
+    graph.scale = json_integer<int>(j.at("scale"));
     for (const json& c : j.at("convs")) {
       ConvLayer layer;
       layer.name = c.at("name").get<std::string>();
-      layer.in_channels = c.at("in_channels").get<int>();
-      layer.out_channels = c.at("out_channels").get<int>();
-      layer.kernel = c.at("kernel").get<int>();
+      layer.in_channels = json_integer<int>(c.at("in_channels"));
+      layer.out_channels = json_integer<int>(c.at("out_channels"));
+      layer.kernel = json_integer<int>(c.at("kernel"));
       layer.activation = value_of(kActivationNames, c.at("activation").get<std::string>());
       layer.negative_slope = c.at("negative_slope").get<float>();
       layer.prelu_slopes = c.at("prelu_slopes").get<std::vector<float>>();
@@ -84,12 +103,14 @@ Result<Graph> graph_structure_from_json(const json& j) {
     for (const json& n : j.at("nodes")) {
       Node node;
       node.kind = value_of(kOpNames, n.at("kind").get<std::string>());
-      node.inputs = n.at("inputs").get<std::vector<int>>();
-      node.conv = n.at("conv").get<int>();
+      for (const json& input : n.at("inputs").get_ref<const json::array_t&>()) {
+        node.inputs.push_back(json_integer<int>(input));
+      }
+      node.conv = json_integer<int>(n.at("conv"));
       node.alpha = n.at("alpha").get<float>();
       node.beta = n.at("beta").get<float>();
-      node.factor = n.at("factor").get<int>();
-      node.channels = n.at("channels").get<int>();
+      node.factor = json_integer<int>(n.at("factor"));
+      node.channels = json_integer<int>(n.at("channels"));
       graph.nodes.push_back(std::move(node));
     }
     return graph;

@@ -28,6 +28,10 @@ const std::regex kOldDenseConv(
     R"(model\.1\.sub\.(\d+)\.RDB([123])\.conv([1-5])\.0\.(weight|bias))");
 const std::regex kOldTrunkConv(R"(model\.1\.sub\.(\d+)\.(weight|bias))");
 const std::regex kOldOuterConv(R"(model\.(\d+)\.(weight|bias))");
+// std::regex recurses once per character it matches, so a key of some 100 000
+// digits ("model.111...") from a hostile file would overflow the stack. Old
+// ESRGAN names are short; longer keys are left as they are, unmatched.
+constexpr size_t kMaxOldKeyLength = 128;
 
 std::string old_outer_conv_name(const std::string& index) {
   if (index == "0") return "conv_first";
@@ -39,6 +43,7 @@ std::string old_outer_conv_name(const std::string& index) {
 }
 
 std::string basicsr_name(const std::string& key, size_t rrdb_blocks) {
+  if (key.size() > kMaxOldKeyLength) return key;
   std::smatch match;
   if (std::regex_match(key, match, kOldDenseConv)) {
     return "body." + match.str(1) + ".rdb" + match.str(2) + ".conv" + match.str(3) + "." +
@@ -67,7 +72,10 @@ std::map<std::string, Tensor> normalize_state_dict_keys(std::map<std::string, Te
   std::set<std::string> rrdb_indices;
   std::smatch match;
   for (const auto& entry : unprefixed) {
-    if (std::regex_match(entry.first, match, kOldDenseConv)) rrdb_indices.insert(match.str(1));
+    if (entry.first.size() <= kMaxOldKeyLength &&
+        std::regex_match(entry.first, match, kOldDenseConv)) {
+      rrdb_indices.insert(match.str(1));
+    }
   }
 
   std::map<std::string, Tensor> normalized;

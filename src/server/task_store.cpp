@@ -194,15 +194,17 @@ Result<TaskRecord> TaskStore::insert(const TaskRecord& task) {
 }
 
 Result<std::optional<TaskRecord>> TaskStore::find(const std::string& id) {
-  RESR_ASSIGN_OR_RETURN(ReaderLease reader, lease_reader());
-  RESR_ASSIGN_OR_RETURN(auto rows, query(*reader, "WHERE id = ?1", id));
-  if (rows.empty()) return std::optional<TaskRecord>();
-  return std::optional<TaskRecord>(rows.front());
+  return find_one("WHERE id = ?1", id);
 }
 
 Result<std::optional<TaskRecord>> TaskStore::find_by_idempotency_key(const std::string& key) {
+  return find_one("WHERE idempotency_key = ?1", key);
+}
+
+Result<std::optional<TaskRecord>> TaskStore::find_one(const std::string& where,
+                                                      const std::string& bind) {
   RESR_ASSIGN_OR_RETURN(ReaderLease reader, lease_reader());
-  RESR_ASSIGN_OR_RETURN(auto rows, query(*reader, "WHERE idempotency_key = ?1", key));
+  RESR_ASSIGN_OR_RETURN(auto rows, query(*reader, where, bind));
   if (rows.empty()) return std::optional<TaskRecord>();
   return std::optional<TaskRecord>(rows.front());
 }

@@ -71,6 +71,8 @@ class TaskStore {
   static Result<std::vector<TaskRecord>> query(SqliteConnection& db, const std::string& where,
                                                const std::string& bind = {}, double bind_number = 0,
                                                bool number = false);
+  // The task `where` selects on a read connection, or none.
+  Result<std::optional<TaskRecord>> find_one(const std::string& where, const std::string& bind);
 
   std::mutex write_mutex_;
   std::unique_ptr<SqliteConnection> writer_;  // guarded by write_mutex_

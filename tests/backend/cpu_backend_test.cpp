@@ -381,5 +381,30 @@ TEST(CpuBackend, MalformedGraphIsInvalidModel) {
       << compiled.status().message();
 }
 
+// Found by fuzz_engine_file: factors and channel counts that overflow the
+// channel, weight and size arithmetic are refused before it runs.
+TEST(CpuBackend, GraphWhoseSizesWouldOverflowIsInvalidModel) {
+  const auto refused = [](const Graph& g, const std::string& why) {
+    auto compiled = make_cpu_backend()->compile(g, {});
+    ASSERT_FALSE(compiled.is_ok()) << why;
+    EXPECT_EQ(compiled.status().code(), ErrorCode::kInvalidModel);
+    EXPECT_NE(compiled.status().message().find(why), std::string::npos)
+        << compiled.status().message();
+  };
+  Graph big_factor;
+  big_factor.add_upsample_nearest(big_factor.add_input(), 65536);
+  refused(big_factor, "node 1: has factor 65536; 1 to 16 were expected");
+
+  Graph many_channels;
+  many_channels.add_upsample_nearest(many_channels.add_input(), 2);
+  many_channels.nodes[0].channels = many_channels.nodes[1].channels = 1 << 30;
+  refused(many_channels, "node 0: produces 1073741824 channels");
+
+  Graph chained;
+  int value = chained.add_input();
+  for (int i = 0; i < 3; ++i) value = chained.add_upsample_nearest(value, 16);
+  refused(chained, "node 3 resamples the input by more than 256 times");
+}
+
 }  // namespace
 }  // namespace resr

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "backend/cpu/cpu_target.hpp"
@@ -56,6 +58,26 @@ class EngineFileTest : public ::testing::Test {
   static std::string bytes_of(const fs::path& p) { return testing::read_whole_file(p.string()); }
   static void put_bytes(const fs::path& p, const std::string& bytes) {
     std::ofstream(p, std::ios::binary | std::ios::trunc) << bytes;
+  }
+
+  // Applies `edit` to the header's JSON of the engine at `p`, then redoes its
+  // sizes, padding and checksum so that only the edit can fail it.
+  static void edit_header(const fs::path& p, const std::function<void(nlohmann::json&)>& edit) {
+    const std::string bytes = bytes_of(p);
+    uint64_t header_size = 0, payload_size = 0;
+    std::memcpy(&header_size, bytes.data() + 16, sizeof header_size);
+    std::memcpy(&payload_size, bytes.data() + 24, sizeof payload_size);
+    nlohmann::json header = nlohmann::json::parse(bytes.substr(32, header_size));
+    edit(header);
+    const std::string text = header.dump();
+    std::string edited = bytes.substr(0, 32);
+    header_size = text.size();
+    std::memcpy(edited.data() + 16, &header_size, sizeof header_size);
+    edited += text;
+    edited.append((64 - edited.size() % 64) % 64, '\0');
+    edited += bytes.substr(bytes.size() - 64 - payload_size, payload_size);
+    edited += sha256_hex({reinterpret_cast<const uint8_t*>(edited.data()), edited.size()});
+    put_bytes(p, edited);
   }
 
   static void expect_refused(const fs::path& p, ErrorCode code,
@@ -224,6 +246,38 @@ TEST_F(EngineFileTest, RefusesAnEngineMissingABlob) {
   engine->blobs = std::move(fewer);
   ASSERT_TRUE(write_engine_file(p, *engine).is_ok());
   expect_refused(p, ErrorCode::kInvalidModel, {"lack blob 'conv3.bias'"});
+}
+
+// get<int>() of a float out of int's range (1e30) was undefined behaviour.
+TEST_F(EngineFileTest, RefusesAFloatOrAnOutOfRangeNumberForAnInteger) {
+  const fs::path p = write_rrdb_engine();
+  const std::string bytes = bytes_of(p);
+  edit_header(p, [](nlohmann::json&) {});
+  ASSERT_TRUE(load_engine(p, {.threads = 2}).is_ok());  // editing alone changes nothing
+  using Edit = std::function<void(nlohmann::json&)>;
+  for (const Edit& edit : std::vector<Edit>{
+           [](nlohmann::json& h) { h["model"]["scale"] = 1e30; },
+           [](nlohmann::json& h) { h["model"]["parameters"] = -1e300; },
+           [](nlohmann::json& h) {
+             h["tile_profile"] = {{"min", 32}, {"opt", 64}, {"max", 1e10}};
+           },
+           [](nlohmann::json& h) { h["blobs"][0]["size"] = 1e20; },
+       }) {
+    put_bytes(p, bytes);
+    edit_header(p, edit);
+    expect_refused(p, ErrorCode::kInvalidModel,
+                   {"rrdb.engine", "has a malformed header", "expected an integer"});
+  }
+  for (const Edit& edit : std::vector<Edit>{
+           [](nlohmann::json& h) { h["graph"]["scale"] = int64_t{1} << 40; },
+           [](nlohmann::json& h) { h["graph"]["nodes"][1]["inputs"] = {1e30}; },
+           [](nlohmann::json& h) { h["graph"]["convs"][0]["kernel"] = 3.0; },
+       }) {
+    put_bytes(p, bytes);
+    edit_header(p, edit);
+    expect_refused(p, ErrorCode::kInvalidModel,
+                   {"the engine's graph is malformed", "expected an integer"});
+  }
 }
 
 TEST(GraphStructure, RoundTripsEveryFieldButTheWeights) {

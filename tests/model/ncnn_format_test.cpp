@@ -160,6 +160,20 @@ TEST_F(NcnnDamagedFileTest, BadParameterSyntax) {
                {"does not hold the number of values it announces"});
 }
 
+// The smallest int is an array key (<= -23300) whose negation overflows.
+TEST_F(NcnnDamagedFileTest, ArrayKeyAtTheIntLimit) {
+  expect_error(load(replace(param_, "0=48", "-2147483648=0"), bin_), ErrorCode::kInvalidModel,
+               {"line 11", "parameter key in '-2147483648=0' is out of range"});
+}
+
+// Found by fuzz_ncnn_param: a Convolution that reads no blob once read past
+// the end of its inputs.
+TEST_F(NcnnDamagedFileTest, ConvolutionWithoutInput) {
+  expect_error(load(replace(param_, "1 1 data_splitncnn_0 1 0=4", "0 1 1 0=4"), bin_),
+               ErrorCode::kInvalidModel,
+               {"Convolution 'Convolution_1'", "has 0 inputs and 1 outputs; expected 1 and 1"});
+}
+
 TEST_F(NcnnDamagedFileTest, WeightCountThatIsNoConvolutionShape) {
   expect_error(load(replace(param_, "6=1728", "6=1727"), bin_), ErrorCode::kInvalidModel,
                {"weight count 1727", "outputs x inputs x kernel x kernel"});

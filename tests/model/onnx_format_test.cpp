@@ -122,6 +122,17 @@ TEST_F(OnnxDamagedModelTest, NegativeAndHugeDims) {
   expect_error(load_model(), ErrorCode::kInvalidModel, {"are negative or larger"});
 }
 
+// Dims within the limit but no data for them: refused before 2 GiB of int64
+// values is allocated for them.
+TEST_F(OnnxDamagedModelTest, HugeDimsWithoutTheirData) {
+  onnx::TensorProto& bias = initializer("conv_first.bias");
+  bias.set_data_type(onnx::TensorProto::INT64);
+  bias.set_dims(0, int64_t{1} << 28);
+  expect_error(
+      load_model(), ErrorCode::kInvalidModel,
+      {"initializer 'conv_first.bias'", "dims [268435456] need 2147483648 bytes", "holds 16"});
+}
+
 TEST_F(OnnxDamagedModelTest, WeightsInAnExternalFile) {
   initializer("conv_last.weight").set_data_location(onnx::TensorProto::EXTERNAL);
   expect_error(load_model(), ErrorCode::kUnsupported,
@@ -261,6 +272,38 @@ TEST_F(OnnxDamagedModelTest, ConstantFoldingThatExplodes) {
   for (const onnx::NodeProto& n : nodes) *graph().add_node() = n;
   expect_error(load_model(), ErrorCode::kUnsupported,
                {"node 'double22' (Concat)", "constant values at load time"});
+}
+
+TEST_F(OnnxDamagedModelTest, ConcatThatRepeatsALargeValue) {
+  // 2^20 values, within the limit, then a Concat of 1000 copies of them: 8 GB
+  // of int64 unless it is refused before it is built.
+  onnx::NodeProto seed;
+  seed.set_op_type("Constant");
+  seed.add_output("r0");
+  onnx::AttributeProto* value = seed.add_attribute();
+  value->set_name("value_ints");
+  value->set_type(onnx::AttributeProto::INTS);
+  value->add_ints(1);
+  std::vector<onnx::NodeProto> nodes = {seed};
+  for (int i = 1; i <= 3; ++i) {
+    onnx::NodeProto concat;
+    concat.set_op_type("Concat");
+    concat.set_name("repeat" + std::to_string(i));
+    for (int copy = 0; copy < (i < 3 ? 1024 : 1000); ++copy) {
+      concat.add_input("r" + std::to_string(i - 1));
+    }
+    concat.add_output("r" + std::to_string(i));
+    onnx::AttributeProto* axis = concat.add_attribute();
+    axis->set_name("axis");
+    axis->set_type(onnx::AttributeProto::INT);
+    axis->set_i(0);
+    nodes.push_back(concat);
+  }
+  for (const onnx::NodeProto& n : graph().node()) nodes.push_back(n);
+  graph().clear_node();
+  for (const onnx::NodeProto& n : nodes) *graph().add_node() = n;
+  expect_error(load_model(), ErrorCode::kUnsupported,
+               {"node 'repeat3' (Concat)", "constant values at load time"});
 }
 
 onnx::TensorProto float_tensor(const std::string& name, std::vector<int64_t> dims,

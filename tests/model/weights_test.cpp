@@ -73,5 +73,13 @@ TEST(NormalizeStateDictKeys, LeavesOldNamesWithoutABasicsrPlaceAlone) {
                                       "model.5.weight", "model.7.bias"}));
 }
 
+// std::regex recurses per matched character: a key this long overflowed the stack.
+TEST(NormalizeStateDictKeys, LeavesAHugeKeyAlone) {
+  const std::string huge = "model." + std::string(200000, '1') + ".weight";
+  const std::string dense = "model.1.sub." + std::string(200000, '1') + ".RDB1.conv1.0.weight";
+  EXPECT_EQ(keys_of(normalize_state_dict_keys(named({huge, dense}))),
+            (std::vector<std::string>{dense, huge}));
+}
+
 }  // namespace
 }  // namespace resr

@@ -1,10 +1,21 @@
 #include "backend/cpu/graph_validation.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace resr::cpu {
 
 namespace {
+
+// Far beyond any Real-ESRGAN network, and small enough that the channel,
+// weight and extent arithmetic below and in the planner cannot overflow.
+constexpr int kMaxChannels = 1 << 16;
+constexpr int kMaxKernel = 31;
+constexpr int kMaxFactor = 16;
+// The product of the resampling factors on the way to any node, up or down.
+constexpr int64_t kMaxResampling = 256;
 
 size_t expected_input_count(OpKind kind) {
   switch (kind) {
@@ -26,7 +37,7 @@ Status check_conv(const Graph& graph, const Node& node, ConvWeights weights) {
   }
   const ConvLayer& c = graph.convs[node.conv];
   const std::string where = "conv '" + c.name + "': ";
-  int in_channels = 0;
+  int64_t in_channels = 0;
   for (int in : node.inputs) in_channels += graph.nodes[in].channels;
   if (c.in_channels != in_channels || c.out_channels < 1 || node.channels != c.out_channels) {
     return error(ErrorCode::kInvalidModel, where + "declares " + std::to_string(c.in_channels) +
@@ -34,9 +45,10 @@ Status check_conv(const Graph& graph, const Node& node, ConvWeights weights) {
                                                " channels but its inputs carry " +
                                                std::to_string(in_channels));
   }
-  if (c.kernel < 1 || c.kernel % 2 == 0) {
-    return error(ErrorCode::kInvalidModel,
-                 where + "kernel " + std::to_string(c.kernel) + " is not a positive odd size");
+  if (c.kernel < 1 || c.kernel > kMaxKernel || c.kernel % 2 == 0) {
+    return error(ErrorCode::kInvalidModel, where + "kernel " + std::to_string(c.kernel) +
+                                               " is not an odd size from 1 to " +
+                                               std::to_string(kMaxKernel));
   }
   const size_t count = static_cast<size_t>(c.out_channels) * c.in_channels * c.kernel * c.kernel;
   if (weights == ConvWeights::kInGraph &&
@@ -71,7 +83,11 @@ Status check_node(const Graph& graph, size_t index, ConvWeights weights) {
                    "reads node " + std::to_string(in) + ", which is not an earlier node");
     }
   }
-  if (node.channels < 1) return error(ErrorCode::kInvalidModel, "produces no channels");
+  if (node.channels < 1 || node.channels > kMaxChannels) {
+    return error(ErrorCode::kInvalidModel, "produces " + std::to_string(node.channels) +
+                                               " channels; 1 to " + std::to_string(kMaxChannels) +
+                                               " were expected");
+  }
   const int in_channels = node.inputs.empty() ? 0 : graph.nodes[node.inputs[0]].channels;
   const int f = node.factor;
   switch (node.kind) {
@@ -89,7 +105,10 @@ Status check_node(const Graph& graph, size_t index, ConvWeights weights) {
     case OpKind::kPixelUnshuffle:
       break;
   }
-  if (f < 1) return error(ErrorCode::kInvalidModel, "has factor " + std::to_string(f));
+  if (f < 1 || f > kMaxFactor) {
+    return error(ErrorCode::kInvalidModel, "has factor " + std::to_string(f) + "; 1 to " +
+                                               std::to_string(kMaxFactor) + " were expected");
+  }
   const int expected = node.kind == OpKind::kUpsampleNearest ? in_channels
                        : node.kind == OpKind::kPixelShuffle  ? in_channels / (f * f)
                                                              : in_channels * f * f;
@@ -102,6 +121,30 @@ Status check_node(const Graph& graph, size_t index, ConvWeights weights) {
   return Status::ok();
 }
 
+// Bounds the factors by which a node's value is larger and smaller than the
+// input, so that sizes computed from them cannot overflow.
+Status check_resampling(const Graph& graph) {
+  std::vector<int64_t> up(graph.nodes.size(), 1), down(graph.nodes.size(), 1);
+  for (size_t i = 1; i < graph.nodes.size(); ++i) {
+    const Node& node = graph.nodes[i];
+    for (int in : node.inputs) {
+      up[i] = std::max(up[i], up[in]);
+      down[i] = std::max(down[i], down[in]);
+    }
+    if (node.kind == OpKind::kPixelUnshuffle) {
+      down[i] *= node.factor;
+    } else if (node.kind == OpKind::kUpsampleNearest || node.kind == OpKind::kPixelShuffle) {
+      up[i] *= node.factor;
+    }
+    if (up[i] > kMaxResampling || down[i] > kMaxResampling) {
+      return error(ErrorCode::kInvalidModel, "invalid graph: node " + std::to_string(i) +
+                                                 " resamples the input by more than " +
+                                                 std::to_string(kMaxResampling) + " times");
+    }
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Status validate_graph(const Graph& graph, ConvWeights weights) {
@@ -110,7 +153,7 @@ Status validate_graph(const Graph& graph, ConvWeights weights) {
     RESR_RETURN_IF_ERROR(
         check_node(graph, i, weights).with_context("invalid graph: node " + std::to_string(i)));
   }
-  return Status::ok();
+  return check_resampling(graph);
 }
 
 }  // namespace resr::cpu

@@ -179,7 +179,7 @@ class ParamFile {
       }
       ParamValue value;
       value.is_array = key <= -23300;
-      if (value.is_array) key = -key - 23300;
+      if (value.is_array) key = -23300 - key;  // not -key - 23300: -INT_MIN overflows
       if (key < 0 || key > kMaxParamKey) {
         return invalid(line, "layer '" + layer.name + "': parameter key in '" + std::string(kv) +
                                  "' is out of range");
@@ -409,7 +409,7 @@ class Lowering {
       for (const std::string& top : l.tops) RESR_RETURN_IF_ERROR(produce(l, top, in[0]));
       return Status::ok();
     }
-    if (l.type == "Convolution") return lower_convolution(l, in[0]);
+    if (l.type == "Convolution") return lower_convolution(l, std::move(layer));
     if (l.type == "ReLU") {
       RESR_RETURN_IF_ERROR(expect_blobs(l, 1, 1));
       RESR_ASSIGN_OR_RETURN(layer.negative_slope, get_float(l, 0, 0.0f));
@@ -480,7 +480,7 @@ class Lowering {
     return produce(l, l.tops[0], graph_.add(std::move(input)));
   }
 
-  Status lower_convolution(const NcnnLayer& l, int in) {
+  Status lower_convolution(const NcnnLayer& l, Layer conv) {
     RESR_RETURN_IF_ERROR(expect_blobs(l, 1, 1));
     RESR_ASSIGN_OR_RETURN(int64_t out, get_int(l, 0, 0));
     RESR_ASSIGN_OR_RETURN(int64_t kernel, get_int(l, 1, 0));
@@ -525,9 +525,7 @@ class Lowering {
       return invalid(l, "weight count " + std::to_string(weight_count) +
                             " (parameter 6) is not outputs x inputs x kernel x kernel");
     }
-    Layer conv;
     conv.kind = LayerKind::kConv;
-    conv.inputs = {in};
     RESR_ASSIGN_OR_RETURN(std::vector<float> w,
                           bin_.tagged(weight_count, "the weight of Convolution '" + l.name + "'"));
     conv.weight = Tensor({out, weight_count / per_input, kernel, kernel}, std::move(w));

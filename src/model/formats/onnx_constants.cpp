@@ -35,13 +35,15 @@ Status count_mismatch(const onnx::TensorProto& t, uint64_t count, size_t element
                            " values, but it holds " + std::to_string(held));
 }
 
+// Both allocate `count` values only once the data is known to hold them: dims
+// alone may claim up to kMaxElements.
 Status decode_floats(const onnx::TensorProto& t, uint64_t count, StoredFloat type,
                      std::vector<float>& out, const std::string& what) {
   const size_t size = stored_float_size(type);
-  out.resize(count);
   if (t.has_raw_data()) {
     const std::string& raw = t.raw_data();
     if (raw.size() != count * size) return count_mismatch(t, count, size, 0, what);
+    out.resize(count);
     widen_to_float(type, reinterpret_cast<const uint8_t*>(raw.data()), count, 1, out.data());
     return Status::ok();
   }
@@ -50,12 +52,14 @@ Status decode_floats(const onnx::TensorProto& t, uint64_t count, StoredFloat typ
       if (static_cast<uint64_t>(t.float_data_size()) != count) {
         return count_mismatch(t, count, size, t.float_data_size(), what);
       }
+      out.resize(count);
       std::copy(t.float_data().begin(), t.float_data().end(), out.begin());
       return Status::ok();
     case StoredFloat::kFloat64:
       if (static_cast<uint64_t>(t.double_data_size()) != count) {
         return count_mismatch(t, count, size, t.double_data_size(), what);
       }
+      out.resize(count);
       std::copy(t.double_data().begin(), t.double_data().end(), out.begin());
       return Status::ok();
     case StoredFloat::kFloat16:
@@ -65,6 +69,7 @@ Status decode_floats(const onnx::TensorProto& t, uint64_t count, StoredFloat typ
         return count_mismatch(t, count, size, t.int32_data_size(), what);
       }
       std::vector<uint16_t> bits(t.int32_data().begin(), t.int32_data().end());
+      out.resize(count);
       widen_to_float(type, reinterpret_cast<const uint8_t*>(bits.data()), count, 1, out.data());
       return Status::ok();
     }
@@ -75,10 +80,10 @@ Status decode_floats(const onnx::TensorProto& t, uint64_t count, StoredFloat typ
 template <typename T, typename Typed>
 Status decode_ints(const onnx::TensorProto& t, uint64_t count, const Typed& typed,
                    std::vector<int64_t>& out, const std::string& what) {
-  out.resize(count);
   if (t.has_raw_data()) {
     const std::string& raw = t.raw_data();
     if (raw.size() != count * sizeof(T)) return count_mismatch(t, count, sizeof(T), 0, what);
+    out.resize(count);
     for (uint64_t i = 0; i < count; ++i) {
       out[i] = load_little_endian<T>(reinterpret_cast<const uint8_t*>(raw.data()) + i * sizeof(T));
     }
@@ -87,6 +92,7 @@ Status decode_ints(const onnx::TensorProto& t, uint64_t count, const Typed& type
   if (static_cast<uint64_t>(typed.size()) != count) {
     return count_mismatch(t, count, sizeof(T), typed.size(), what);
   }
+  out.resize(count);
   std::copy(typed.begin(), typed.end(), out.begin());
   return Status::ok();
 }

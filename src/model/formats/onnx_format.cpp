@@ -205,15 +205,23 @@ class OnnxLowering {
       if (!is_onnx_constant_op(op)) {
         return unsupported(at + " is not a supported operator; " + std::string(kSupportedOps));
       }
+      auto too_many_values = [&] {
+        return unsupported(at + ": the graph computes more than " +
+                           std::to_string(kMaxFoldedValues) +
+                           " constant values at load time; only shape arithmetic is folded");
+      };
+      // A Concat holds all its inputs: counted before it is built, or one that
+      // repeats a large value many times allocates without bound.
+      if (op == "Concat") {
+        size_t values = folded_values_;
+        for (const OnnxConstantPtr& input : constants) values += input ? input->size() : 0;
+        if (values > kMaxFoldedValues) return too_many_values();
+      }
       RESR_ASSIGN_OR_RETURN(OnnxConstantPtr c,
                             evaluate_onnx_constant_op(node, constants, opset_, what_ + ", " + at));
       const bool shared = std::find(constants.begin(), constants.end(), c) != constants.end();
       folded_values_ += shared ? 0 : c->size();
-      if (folded_values_ > kMaxFoldedValues) {
-        return unsupported(at + ": the graph computes more than " +
-                           std::to_string(kMaxFoldedValues) +
-                           " constant values at load time; only shape arithmetic is folded");
-      }
+      if (folded_values_ > kMaxFoldedValues) return too_many_values();
       return define(node, c);
     }
     if (op == "Reshape" || op == "Transpose" || op == "Unsqueeze" || op == "Squeeze") {
@@ -447,6 +455,8 @@ class OnnxLowering {
         return invalid(at + " concatenates values of different sizes");
       }
       shape[1] += d->shape[1];
+      // Checked as it grows: millions of copies of a 2^40-channel value would overflow.
+      if (shape[1] > kMaxDimension) return invalid(at + " makes the image impossibly large");
       layer.inputs.push_back(d->layer);
     }
     return emit(node, at, std::move(layer), shape);
