@@ -13,6 +13,7 @@
 #include "pipeline/output_format.hpp"
 #include "server/openapi_document.hpp"
 #include "server/problem_response.hpp"
+#include "server/request_admission.hpp"
 #include "server/task_parameters.hpp"
 #include "server/token_auth.hpp"
 #include "server/url_fetcher.hpp"
@@ -242,7 +243,10 @@ std::optional<TaskRecord> path_task(ApiContext& ctx, const httplib::Request& req
 std::optional<FetchedUrl> fetch_input(ApiContext& ctx, const std::string& url,
                                       httplib::Response& res) {
   // SIGTERM cuts a fetch short: the client gets 503 as for any new task.
-  Result<FetchedUrl> fetched = fetch_url(url, ctx.config->url_fetch, &ctx.draining);
+  Result<FetchedUrl> fetched = [&] {
+    RequestAdmission::Waiting waiting;  // on a remote host
+    return fetch_url(url, ctx.config->url_fetch, &ctx.draining);
+  }();
   if (fetched.is_ok()) return std::move(fetched).value();
   const Status& why = fetched.status();
   switch (why.code()) {
@@ -411,7 +415,11 @@ void post_upscale(ApiContext& ctx, const httplib::Request& req, httplib::Respons
   const int timeout = task->params.timeout_seconds > 0 ? task->params.timeout_seconds
                                                        : ctx.config->task_timeout_seconds;
   // The worker enforces the timeout while the task runs; this covers the wait before it.
-  if (!ctx.worker->wait_finished(task->id, std::chrono::seconds(timeout + 5))) {
+  const bool finished = [&] {
+    RequestAdmission::Waiting waiting;  // on the worker
+    return ctx.worker->wait_finished(task->id, std::chrono::seconds(timeout + 5));
+  }();
+  if (!finished) {
     ctx.store->cancel_if_queued(task->id, unix_now());
     ctx.worker->cancel_running(task->id);
     set_problem(res, 504, "the image was not done within " + std::to_string(timeout) + " s");
@@ -538,8 +546,11 @@ void get_readyz(ApiContext& ctx, const httplib::Request&, httplib::Response& res
 
 void get_metrics(ApiContext& ctx, const httplib::Request&, httplib::Response& res) {
   Result<int> queued = ctx.store->queued_count();
-  res.set_content(ctx.metrics->render(queued.is_ok() ? *queued : 0, ctx.worker->running_count(),
-                                      ctx.http->open_connections(), !ctx.draining),
+  res.set_content(ctx.metrics->render({.queue_depth = queued.is_ok() ? *queued : 0,
+                                       .running = ctx.worker->running_count(),
+                                       .open_connections = ctx.http->open_connections(),
+                                       .queued_requests = ctx.http->queued_requests(),
+                                       .ready = !ctx.draining}),
                   kPrometheusContentType);
 }
 

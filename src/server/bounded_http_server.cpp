@@ -151,8 +151,17 @@ class BoundedSocketStream final : public httplib::Stream {
 
   int wait(short events, int timeout_ms) const {
     pollfd p{sock_, events, 0};
-    int r;
-    while ((r = ::poll(&p, 1, timeout_ms)) < 0 && errno == EINTR) {
+    const auto poll_once = [&p](int ms) {
+      int r;
+      while ((r = ::poll(&p, 1, ms)) < 0 && errno == EINTR) {
+      }
+      return r;
+    };
+    int r = poll_once(0);
+    if (r == 0 && timeout_ms > 0) {
+      // Waiting on the client: another request may use the slot meanwhile.
+      RequestAdmission::Waiting waiting;
+      r = poll_once(timeout_ms);
     }
     if (r > 0 && (p.revents & (POLLERR | POLLNVAL)) != 0) return -1;
     return r;
@@ -283,7 +292,9 @@ const std::string& busy_response() {
 
 }  // namespace
 
-BoundedHttpServer::BoundedHttpServer(HttpLimits limits) : limits_(limits) {
+BoundedHttpServer::BoundedHttpServer(HttpLimits limits)
+    : limits_(limits),
+      admission_(static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))) {
   new_task_queue = [this] {
     return new ConnectionPool(static_cast<size_t>(std::max(1, limits_.max_connections)),
                               open_connections_);
@@ -325,11 +336,17 @@ bool BoundedHttpServer::process_and_close_socket(socket_t sock) {
   t_stream = &stream;
   bool ok = true;
   for (int n = 0; n < limits_.keep_alive_requests && svr_sock_ != INVALID_SOCKET; ++n) {
-    if (n > 0 && !stream.wait_for_next_request(limits_.keep_alive_idle_seconds, svr_sock_)) break;
+    // A request takes an admission slot once its first bytes are here.
+    const int idle_seconds =
+        n == 0 ? limits_.read_timeout_seconds : limits_.keep_alive_idle_seconds;
+    if (!stream.wait_for_next_request(idle_seconds, svr_sock_)) break;
     const bool last = n + 1 == limits_.keep_alive_requests;
     stream.begin_request(last);
     bool connection_closed = false;
-    ok = process_request(stream, last, connection_closed, nullptr);
+    {
+      RequestAdmission::Admitted admitted(admission_);
+      ok = process_request(stream, last, connection_closed, nullptr);
+    }
     if (!ok || connection_closed || stream.close_requested()) break;
   }
   t_stream = nullptr;

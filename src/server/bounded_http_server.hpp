@@ -14,6 +14,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "server/request_admission.hpp"
+
 namespace resr {
 
 struct HttpLimits {
@@ -42,6 +44,8 @@ class BoundedHttpServer : public httplib::Server {
   // For a handler: this response ends its connection (a refused body was not read).
   static void close_connection_after_response();
   int open_connections() const { return open_connections_; }
+  // Requests whose bytes are here, waiting for a turn to be served.
+  int queued_requests() const { return admission_.queued(); }
 
  private:
   bool process_and_close_socket(socket_t sock) override;
@@ -49,6 +53,7 @@ class BoundedHttpServer : public httplib::Server {
   HttpLimits limits_;
   HandlerWithResponse gate_;
   std::atomic<int> open_connections_{0};
+  RequestAdmission admission_;  // one request per core computes at a time
 };
 
 }  // namespace resr

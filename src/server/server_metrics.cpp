@@ -54,6 +54,8 @@ ServerMetrics::ServerMetrics()
           gauge(registry_, "resr_tasks_running", "Tasks running now, queued and synchronous.")),
       connections_(
           gauge(registry_, "resr_http_open_connections", "Client connections being served.")),
+      queued_requests_(gauge(registry_, "resr_http_queued_requests",
+                             "Requests waiting for their turn to be served.")),
       ready_(gauge(registry_, "resr_ready", "1 when accepting tasks, 0 while draining.")) {}
 
 void ServerMetrics::request(const std::string& method, const std::string& route, int status,
@@ -77,11 +79,12 @@ void ServerMetrics::task_finished(const TaskRecord& task) {
   }
 }
 
-std::string ServerMetrics::render(int queue_depth, int running, int open_connections, bool ready) {
-  queue_depth_.Set(queue_depth);
-  running_.Set(running);
-  connections_.Set(open_connections);
-  ready_.Set(ready ? 1 : 0);
+std::string ServerMetrics::render(const Gauges& gauges) {
+  queue_depth_.Set(gauges.queue_depth);
+  running_.Set(gauges.running);
+  connections_.Set(gauges.open_connections);
+  queued_requests_.Set(gauges.queued_requests);
+  ready_.Set(gauges.ready ? 1 : 0);
   return prometheus::TextSerializer().Serialize(registry_.Collect());
 }
 

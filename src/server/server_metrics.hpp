@@ -32,8 +32,16 @@ class ServerMetrics {
   // A task that ended (success, failed or canceled); tasks put back in the
   // queue by a shutdown are not counted.
   void task_finished(const TaskRecord& task);
-  // The exposition, with the gauges read now.
-  std::string render(int queue_depth, int running, int open_connections, bool ready);
+  // The gauges, read at scrape time.
+  struct Gauges {
+    int queue_depth = 0;  // queued tasks
+    int running = 0;      // tasks running
+    int open_connections = 0;
+    int queued_requests = 0;  // requests waiting for their turn to be served
+    bool ready = false;
+  };
+  // The exposition, with the gauges given.
+  std::string render(const Gauges& gauges);
 
  private:
   prometheus::Registry registry_;
@@ -48,6 +56,7 @@ class ServerMetrics {
   prometheus::Gauge& queue_depth_;
   prometheus::Gauge& running_;
   prometheus::Gauge& connections_;
+  prometheus::Gauge& queued_requests_;
   prometheus::Gauge& ready_;
 };
 

@@ -1,8 +1,18 @@
 #include "server/task_store.hpp"
 
+#include "server/request_admission.hpp"
+
 namespace resr {
 
 namespace {
+
+// A write waits for the writer lock and the disk (every commit is synced): a
+// request gives its admission slot up meanwhile.
+struct WriteLock {
+  explicit WriteLock(std::mutex& writer) : lock(writer) {}
+  RequestAdmission::Waiting waiting;
+  std::lock_guard<std::mutex> lock;
+};
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS tasks (
@@ -168,7 +178,7 @@ Result<std::vector<TaskRecord>> TaskStore::query(SqliteConnection& db, const std
 }
 
 Result<TaskRecord> TaskStore::insert(const TaskRecord& task) {
-  std::lock_guard<std::mutex> lock(write_mutex_);
+  WriteLock lock(write_mutex_);
   if (!task.idempotency_key.empty()) {
     RESR_ASSIGN_OR_RETURN(auto existing,
                           query(*writer_, "WHERE idempotency_key = ?1", task.idempotency_key));
@@ -218,7 +228,7 @@ Result<int> TaskStore::queued_count() {
 }
 
 Result<std::optional<TaskRecord>> TaskStore::claim_next(double now, bool sync_only) {
-  std::lock_guard<std::mutex> lock(write_mutex_);
+  WriteLock lock(write_mutex_);
   RESR_ASSIGN_OR_RETURN(auto rows,
                         query(*writer_, sync_only ? "WHERE state = 'queued' AND sync = 1 "
                                                     "ORDER BY seq ASC LIMIT 1"
@@ -237,7 +247,7 @@ Result<std::optional<TaskRecord>> TaskStore::claim_next(double now, bool sync_on
 }
 
 Status TaskStore::update(const TaskRecord& t) {
-  std::lock_guard<std::mutex> lock(write_mutex_);
+  WriteLock lock(write_mutex_);
   Statement s(*writer_,
               "UPDATE tasks SET state = ?2, output_path = ?3, method = ?4, error = ?5, "
               "error_code = ?6, input_width = ?7, input_height = ?8, output_width = ?9, "
@@ -264,7 +274,7 @@ Status TaskStore::update(const TaskRecord& t) {
 }
 
 Result<bool> TaskStore::cancel_if_queued(const std::string& id, double now) {
-  std::lock_guard<std::mutex> lock(write_mutex_);
+  WriteLock lock(write_mutex_);
   Statement s(*writer_,
               "UPDATE tasks SET state = 'canceled', finished_at = ?2, error = 'canceled by the "
               "client' WHERE id = ?1 AND state = 'queued'");
@@ -276,7 +286,7 @@ Result<bool> TaskStore::cancel_if_queued(const std::string& id, double now) {
 }
 
 Result<int> TaskStore::recover_interrupted(double now) {
-  std::lock_guard<std::mutex> lock(write_mutex_);
+  WriteLock lock(write_mutex_);
   Statement failed(*writer_,
                    "UPDATE tasks SET state = 'failed', finished_at = ?1, error_code = "
                    "'unavailable', error = 'the server stopped while this synchronous request "
@@ -292,7 +302,7 @@ Result<int> TaskStore::recover_interrupted(double now) {
 }
 
 Result<std::vector<TaskRecord>> TaskStore::expire(double now) {
-  std::lock_guard<std::mutex> lock(write_mutex_);
+  WriteLock lock(write_mutex_);
   RESR_ASSIGN_OR_RETURN(
       auto rows,
       query(*writer_, "WHERE expired = 0 AND expires_at > 0 AND expires_at <= ?1", {}, now, true));

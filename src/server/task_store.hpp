@@ -63,7 +63,7 @@ class TaskStore {
   using ReaderLease = std::unique_ptr<SqliteConnection, ReaderReturn>;
   // Reads hold one for microseconds, but a holder can be preempted by other
   // connection threads: more than the cores, so readers rarely wait on that.
-  static constexpr int kMaxReaders = 16;
+  static constexpr int kMaxReaders = 128;
 
   TaskStore(std::unique_ptr<SqliteConnection> writer, std::filesystem::path file)
       : writer_(std::move(writer)), file_(std::move(file)) {}

@@ -25,12 +25,16 @@ bool has_line(const std::string& text, const std::string& line) {
 
 TEST(ServerMetrics, FreshServerReportsZerosAndTheGaugesGiven) {
   ServerMetrics metrics;
-  const std::string text = metrics.render(3, 2, 7, false);
+  const std::string text = metrics.render({.queue_depth = 3,
+                                           .running = 2,
+                                           .open_connections = 7,
+                                           .queued_requests = 5,
+                                           .ready = false});
   for (const std::string line :
        {"# TYPE resr_tasks_submitted_total counter", "resr_tasks_submitted_total 0",
         "resr_input_pixels_total 0", "resr_output_pixels_total 0", "# TYPE resr_queue_depth gauge",
         "resr_queue_depth 3", "resr_tasks_running 2", "resr_http_open_connections 7",
-        "resr_ready 0"}) {
+        "resr_http_queued_requests 5", "resr_ready 0"}) {
     EXPECT_TRUE(has_line(text, line)) << line << "\n" << text;
   }
   // Labelled families have no series before their first event.
@@ -42,7 +46,7 @@ TEST(ServerMetrics, RequestsCountByMethodRouteAndStatusWithLatencyBuckets) {
   metrics.request("POST", "/sr", 202, 0.001);
   metrics.request("POST", "/sr", 202, 0.003);
   metrics.request("POST", "/sr", 429, 0.0001);
-  const std::string text = metrics.render(0, false, 0, true);
+  const std::string text = metrics.render({.ready = true});
   for (const std::string line :
        {R"(resr_http_requests_total{method="POST",route="/sr",status="202"} 2)",
         R"(resr_http_requests_total{method="POST",route="/sr",status="429"} 1)",
@@ -78,7 +82,7 @@ TEST(ServerMetrics, FinishedTasksCountByStatusAndOnlySuccessesAddPixelsAndDurati
   metrics.task_finished(ended(TaskState::kCanceled, "lanczos"));
   // Put back in the queue by a shutdown: not an end.
   metrics.task_finished(ended(TaskState::kQueued, "realesrgan"));
-  const std::string text = metrics.render(0, false, 0, true);
+  const std::string text = metrics.render({.ready = true});
   for (const std::string line :
        {"resr_tasks_submitted_total 3",
         R"(resr_tasks_finished_total{method="realesrgan",status="success"} 1)",
@@ -104,12 +108,12 @@ TEST(ServerMetrics, ConcurrentRequestsAreAllCounted) {
     threads.emplace_back([&metrics] {
       for (int i = 0; i < 5000; ++i) {
         metrics.request("GET", "/result/{id}", 200, 0.001);
-        if (i % 1000 == 0) metrics.render(0, false, 0, true);
+        if (i % 1000 == 0) metrics.render({.ready = true});
       }
     });
   }
   for (std::thread& t : threads) t.join();
-  const std::string text = metrics.render(0, false, 0, true);
+  const std::string text = metrics.render({.ready = true});
   EXPECT_TRUE(has_line(
       text, R"(resr_http_requests_total{method="GET",route="/result/{id}",status="200"} 20000)"))
       << text;
