@@ -61,8 +61,9 @@ class TaskStore {
     void operator()(SqliteConnection* reader) const;
   };
   using ReaderLease = std::unique_ptr<SqliteConnection, ReaderReturn>;
-  // Reads hold one for microseconds, but a holder can be preempted by other
-  // connection threads: more than the cores, so readers rarely wait on that.
+  // Reads hold one for microseconds, but a holder can be preempted: as many
+  // as the server's connection threads (2 x max_connections by default), so
+  // a read never waits for a connection; each is opened on first need.
   static constexpr int kMaxReaders = 128;
 
   TaskStore(std::unique_ptr<SqliteConnection> writer, std::filesystem::path file)
