@@ -244,32 +244,40 @@ TEST_F(OnnxDamagedModelTest, TypedFieldsReadLikeRawData) {
   EXPECT_NE(rounded, last);
 }
 
-TEST_F(OnnxDamagedModelTest, ConstantFoldingThatExplodes) {
-  // Concat(x, x) 30 times would fold 2^30 values out of a few hundred bytes.
+// Puts before the graph's nodes the constant [1], then Concats named
+// `name`1, `name`2, ...: the i-th joins copies[i - 1] copies of the one before.
+void prepend_concat_chain(onnx::GraphProto& graph, const std::string& name,
+                          const std::vector<int>& copies) {
   onnx::NodeProto seed;
   seed.set_op_type("Constant");
-  seed.add_output("c0");
+  seed.add_output(name + "0");
   onnx::AttributeProto* value = seed.add_attribute();
   value->set_name("value_ints");
   value->set_type(onnx::AttributeProto::INTS);
   value->add_ints(1);
   std::vector<onnx::NodeProto> nodes = {seed};
-  for (int i = 1; i <= 30; ++i) {
+  for (size_t i = 1; i <= copies.size(); ++i) {
     onnx::NodeProto concat;
     concat.set_op_type("Concat");
-    concat.set_name("double" + std::to_string(i));
-    concat.add_input("c" + std::to_string(i - 1));
-    concat.add_input("c" + std::to_string(i - 1));
-    concat.add_output("c" + std::to_string(i));
+    concat.set_name(name + std::to_string(i));
+    for (int copy = 0; copy < copies[i - 1]; ++copy) {
+      concat.add_input(name + std::to_string(i - 1));
+    }
+    concat.add_output(name + std::to_string(i));
     onnx::AttributeProto* axis = concat.add_attribute();
     axis->set_name("axis");
     axis->set_type(onnx::AttributeProto::INT);
     axis->set_i(0);
     nodes.push_back(concat);
   }
-  for (const onnx::NodeProto& n : graph().node()) nodes.push_back(n);
-  graph().clear_node();
-  for (const onnx::NodeProto& n : nodes) *graph().add_node() = n;
+  for (const onnx::NodeProto& n : graph.node()) nodes.push_back(n);
+  graph.clear_node();
+  for (const onnx::NodeProto& n : nodes) *graph.add_node() = n;
+}
+
+TEST_F(OnnxDamagedModelTest, ConstantFoldingThatExplodes) {
+  // Concat(x, x) 30 times would fold 2^30 values out of a few hundred bytes.
+  prepend_concat_chain(graph(), "double", std::vector<int>(30, 2));
   expect_error(load_model(), ErrorCode::kUnsupported,
                {"node 'double22' (Concat)", "constant values at load time"});
 }
@@ -277,31 +285,7 @@ TEST_F(OnnxDamagedModelTest, ConstantFoldingThatExplodes) {
 TEST_F(OnnxDamagedModelTest, ConcatThatRepeatsALargeValue) {
   // 2^20 values, within the limit, then a Concat of 1000 copies of them: 8 GB
   // of int64 unless it is refused before it is built.
-  onnx::NodeProto seed;
-  seed.set_op_type("Constant");
-  seed.add_output("r0");
-  onnx::AttributeProto* value = seed.add_attribute();
-  value->set_name("value_ints");
-  value->set_type(onnx::AttributeProto::INTS);
-  value->add_ints(1);
-  std::vector<onnx::NodeProto> nodes = {seed};
-  for (int i = 1; i <= 3; ++i) {
-    onnx::NodeProto concat;
-    concat.set_op_type("Concat");
-    concat.set_name("repeat" + std::to_string(i));
-    for (int copy = 0; copy < (i < 3 ? 1024 : 1000); ++copy) {
-      concat.add_input("r" + std::to_string(i - 1));
-    }
-    concat.add_output("r" + std::to_string(i));
-    onnx::AttributeProto* axis = concat.add_attribute();
-    axis->set_name("axis");
-    axis->set_type(onnx::AttributeProto::INT);
-    axis->set_i(0);
-    nodes.push_back(concat);
-  }
-  for (const onnx::NodeProto& n : graph().node()) nodes.push_back(n);
-  graph().clear_node();
-  for (const onnx::NodeProto& n : nodes) *graph().add_node() = n;
+  prepend_concat_chain(graph(), "repeat", {1024, 1024, 1000});
   expect_error(load_model(), ErrorCode::kUnsupported,
                {"node 'repeat3' (Concat)", "constant values at load time"});
 }
