@@ -3,13 +3,17 @@
 // cancel, timeouts and expiry.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <set>
+#include <thread>
+#include <vector>
 
 #include "engine/runnable_model.hpp"
 #include "model/model.hpp"
 #include "pipeline/auto_tile.hpp"
 #include "server/api_routes.hpp"
 #include "server/openapi_document.hpp"
+#include "server/task_store.hpp"
 #include "server_test_support.hpp"
 
 namespace resr::testing {
@@ -137,6 +141,46 @@ TEST(ServerApi, SynchronousUpscaleDoesNotWaitBehindARunningTask) {
   client.Delete("/result/" + slow);
   EXPECT_TRUE(reaches_state(client, slow, "canceled"));
   EXPECT_TRUE(reaches_state(client, queued, "success"));
+}
+
+// Synchronous requests waiting for the worker give their turn to be served
+// up: with more of them waiting than the server serves at once (one per
+// core), other requests are still answered.
+TEST(ServerApi, SynchronousRequestsWaitingForTheWorkerDoNotHoldUpOthers) {
+  ScratchDir dir;
+  TestServer server(test_config(dir.path()));
+  ASSERT_TRUE(server.ok());
+  const int waiting = static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) + 1;
+  std::atomic<int> answered{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < waiting; ++i) {
+    clients.emplace_back([&] {
+      auto client = server.client();
+      // Each runs 1 s at the most: long enough to be waiting below.
+      client.Post("/upscale",
+                  upload("image", flat_png(1536), {{"tile_size", "32"}, {"timeout", "1"}}));
+      ++answered;
+    });
+  }
+  auto store = TaskStore::open(dir.path() / "tasks.sqlite3");
+  ASSERT_TRUE(store.is_ok()) << store.status().message();
+  const auto accepted = [&] {
+    auto counts = (*store)->count_by_state();
+    int n = 0;
+    if (counts.is_ok()) {
+      for (const auto& [state, count] : *counts)
+        n += state == "queued" || state == "running" ? count : 0;
+    }
+    return n == waiting;
+  };
+  ASSERT_TRUE(eventually(accepted));
+  auto client = server.client();
+  auto health = client.Get("/health");
+  // Answered while every synchronous request still waits.
+  EXPECT_EQ(answered, 0);
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  for (std::thread& t : clients) t.join();
 }
 
 // `-e/--engine`: the server runs a built engine exactly like its source model.
