@@ -57,8 +57,10 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 for target in "${targets[@]}"; do
   name=$(basename "$target")
-  # New inputs go to a scratch corpus; a checked-in seed corpus stays read-only.
+  # New inputs go to a scratch corpus, which starts from the test fixtures of
+  # the target's format; a checked-in seed corpus stays read-only.
   corpus=$(mktemp -d)
+  tools/fuzz-seeds.sh "$name" "$corpus"
   seeds=()
   if [[ -d "fuzz/corpus/$name" ]]; then seeds=("fuzz/corpus/$name"); fi
   step "fuzz $name"
