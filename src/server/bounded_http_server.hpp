@@ -6,7 +6,8 @@
 // own stream instead: request headers at most max_header_bytes, and every
 // read or write phase must keep an average rate (after a grace of
 // the read or write timeout), else the connection is closed. Connections past
-// max_connections get an immediate 503.
+// max_connections get an immediate 503. Requests whose bytes have arrived are
+// served one per core at a time, in arrival order (RequestAdmission).
 #pragma once
 
 #include <httplib.h>
