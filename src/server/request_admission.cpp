@@ -15,30 +15,27 @@ int RequestAdmission::queued() const {
 }
 
 void RequestAdmission::enter() {
-  std::binary_semaphore granted(0);
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (free_ > 0 && waiting_.empty()) {
-      --free_;
-      return;
-    }
-    waiting_.push_back(&granted);
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (free_ > 0 && waiting_.empty()) {
+    --free_;
+    return;
   }
-  granted.acquire();  // leave() handed its slot to this thread
+  Waiter self;
+  waiting_.push_back(&self);
+  self.handed.wait(lock, [&self] { return self.slot; });
 }
 
 void RequestAdmission::leave() {
-  std::binary_semaphore* next = nullptr;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (waiting_.empty()) {
-      ++free_;
-    } else {
-      next = waiting_.front();
-      waiting_.pop_front();
-    }
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (waiting_.empty()) {
+    ++free_;
+    return;
   }
-  if (next != nullptr) next->release();
+  Waiter* next = waiting_.front();
+  waiting_.pop_front();
+  next->slot = true;
+  // Under the lock: `next` cannot return, and end its Waiter, before this does.
+  next->handed.notify_one();
 }
 
 RequestAdmission::Admitted::Admitted(RequestAdmission& admission) {

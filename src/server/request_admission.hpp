@@ -8,9 +8,9 @@
 // slot again, at the back of the queue, when it can go on.
 #pragma once
 
+#include <condition_variable>
 #include <deque>
 #include <mutex>
-#include <semaphore>
 
 namespace resr {
 
@@ -44,12 +44,18 @@ class RequestAdmission {
   };
 
  private:
+  // A thread waiting for a slot; it lives on that thread's stack.
+  struct Waiter {
+    std::condition_variable handed;
+    bool slot = false;  // guarded by mutex_
+  };
+
   void enter();
   void leave();
 
   mutable std::mutex mutex_;
-  int free_;                                    // guarded by mutex_
-  std::deque<std::binary_semaphore*> waiting_;  // guarded by mutex_; first come first
+  int free_;                     // guarded by mutex_
+  std::deque<Waiter*> waiting_;  // guarded by mutex_; first come first
 };
 
 }  // namespace resr
