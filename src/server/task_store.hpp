@@ -61,9 +61,10 @@ class TaskStore {
     void operator()(SqliteConnection* reader) const;
   };
   using ReaderLease = std::unique_ptr<SqliteConnection, ReaderReturn>;
-  // Reads hold one for microseconds, but a holder can be preempted: as many
-  // as the server's connection threads (2 x max_connections by default), so
-  // a read never waits for a connection; each is opened on first need.
+  // Opened on first need. In the server only admitted requests (one per
+  // core) and its own threads read at once, so few are ever open; the cap
+  // bounds callers without admission, where a holder can be preempted and a
+  // read should not wait for a connection.
   static constexpr int kMaxReaders = 128;
 
   TaskStore(std::unique_ptr<SqliteConnection> writer, std::filesystem::path file)
