@@ -210,8 +210,9 @@ class OnnxLowering {
                            std::to_string(kMaxFoldedValues) +
                            " constant values at load time; only shape arithmetic is folded");
       };
-      // A Concat holds all its inputs: counted before it is built, or one that
-      // repeats a large value many times allocates without bound.
+      // Concat is the one foldable op whose value outgrows its inputs (they
+      // all go into it): counted before it is built, or one that repeats a
+      // large value many times allocates without bound.
       if (op == "Concat") {
         size_t values = folded_values_;
         for (const OnnxConstantPtr& input : constants) values += input ? input->size() : 0;
