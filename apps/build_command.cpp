@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <optional>
 
-#include "engine/runnable_model.hpp"
 #include "model_options.hpp"
+#include "resr/model.hpp"
 
 namespace resr {
 
@@ -26,25 +26,25 @@ Status build(const BuildArgs& args) {
   if (!args.tile_profile.empty()) {
     RESR_ASSIGN_OR_RETURN(profile, parse_tile_profile(args.tile_profile));
   }
-  ModelOptions source = args.model;
-  if (!args.onnx.empty()) source.model = args.onnx;
-  RESR_ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, source.load());
+  ModelRequest request = args.model.request();
+  request.backend = args.backend;
+  request.precision = args.precision;
+  if (!args.onnx.empty()) request.model = args.onnx;
+  RESR_ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, read_model(request));
   if (!args.onnx.empty() && model->info.format != "onnx") {
     return error(ErrorCode::kInvalidArgument, "--onnx " + args.onnx + " is a " +
                                                   model->info.format +
                                                   " file, not ONNX; pass it with -m instead");
   }
   RESR_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, make_backend(args.backend));
-  BackendOptions options;
-  RESR_ASSIGN_OR_RETURN(options.precision, choose_precision(*backend, args.precision));
-  RESR_ASSIGN_OR_RETURN(RunnableModel runnable, compile_model(*model, args.backend, options));
+  RESR_ASSIGN_OR_RETURN(RunnableModel runnable, compile_model_for(*model, request));
   RESR_RETURN_IF_ERROR(write_engine(runnable, profile, args.engine));
   std::error_code ec;
   const auto bytes = std::filesystem::file_size(args.engine, ec);
   std::fprintf(stderr, "wrote %s: %s x%d from %s, %s backend (%s), %s, tile profile %s, %.1f MB\n",
                args.engine.c_str(), model->info.arch.c_str(), model->info.scale,
                model->info.source.c_str(), args.backend.c_str(), backend->target().c_str(),
-               precision_name(options.precision), profile ? to_string(*profile).c_str() : "none",
+               precision_name(runnable.precision), profile ? to_string(*profile).c_str() : "none",
                ec ? 0.0 : bytes / 1e6);
   return Status::ok();
 }

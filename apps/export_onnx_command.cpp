@@ -2,8 +2,8 @@
 
 #include <cstdio>
 
-#include "model/formats/onnx_export.hpp"
 #include "model_options.hpp"
+#include "resr/onnx_export.hpp"
 
 namespace resr {
 

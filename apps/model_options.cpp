@@ -2,8 +2,6 @@
 
 #include <cstdio>
 
-#include "model/zoo/model_directory.hpp"
-
 namespace resr {
 
 void ModelOptions::add_to(CLI::App& cmd) {
@@ -18,10 +16,11 @@ void ModelOptions::add_to(CLI::App& cmd) {
       ->check(CLI::IsMember({"relu", "leakyrelu"}));
 }
 
-Result<std::shared_ptr<const Model>> ModelOptions::load() const {
-  RESR_ASSIGN_OR_RETURN(std::filesystem::path path,
-                        resolve_model_argument(model, resolve_models_directory(models_dir)));
-  return load_model(path, LoadOptions{srvgg_activation});
+ModelRequest ModelOptions::request(ModelRequest base) const {
+  base.model = model;
+  base.models_dir = models_dir;
+  base.srvgg_activation = srvgg_activation;
+  return base;
 }
 
 int report_error(const Status& status) {

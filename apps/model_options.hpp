@@ -6,8 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "model/model.hpp"
-#include "model/zoo/model_catalog.hpp"
+#include "resr/models.hpp"
 
 namespace resr {
 
@@ -17,8 +16,10 @@ struct ModelOptions {
   std::string srvgg_activation;
 
   void add_to(CLI::App& cmd);
+  // -m as a request to open (the rest of it left as it is in `base`).
+  ModelRequest request(ModelRequest base = {}) const;
   // Resolves -m (a file, or a model installed in the models directory) and loads it.
-  Result<std::shared_ptr<const Model>> load() const;
+  Result<std::shared_ptr<const Model>> load() const { return read_model(request()); }
 };
 
 // Prints "error: <message>" on stderr and returns the documented exit code.

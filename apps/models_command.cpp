@@ -7,10 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "model/zoo/model_catalog.hpp"
-#include "model/zoo/model_directory.hpp"
-#include "model/zoo/model_fetcher.hpp"
 #include "model_options.hpp"
+#include "resr/models.hpp"
 
 namespace resr {
 namespace {

@@ -21,26 +21,16 @@ void RuntimeOptions::add_to(CLI::App& cmd) {
                         ->capture_default_str();
 }
 
-Result<RunnableModel> RuntimeOptions::prepare() const {
-  BackendOptions options;
-  options.threads = threads;
-  if (engine.empty()) {
-    RESR_ASSIGN_OR_RETURN(std::unique_ptr<Backend> chosen, make_backend(backend));
-    RESR_ASSIGN_OR_RETURN(options.precision, choose_precision(*chosen, precision));
-    RESR_ASSIGN_OR_RETURN(std::shared_ptr<const Model> loaded, model.load());
-    return compile_model(*loaded, backend, options);
-  }
-  RESR_ASSIGN_OR_RETURN(RunnableModel runnable, load_engine(engine, options));
-  if (backend_flag_->count() > 0 && backend != runnable.backend) {
-    return error(ErrorCode::kInvalidArgument, "--backend " + backend + ": engine " + engine +
-                                                  " was built for the " + runnable.backend +
-                                                  " backend; rebuild it with --backend " + backend +
-                                                  " or drop --backend");
-  }
-  if (precision_flag_->count() > 0) {
-    RESR_RETURN_IF_ERROR(check_engine_precision(runnable, engine, precision));
-  }
-  return runnable;
+ModelRequest RuntimeOptions::request() const {
+  ModelRequest request = model.request();
+  request.engine = engine;
+  request.threads = threads;
+  // An engine runs on the backend and at the precision it was built for
+  // unless a flag asks for others (which it then refuses).
+  const bool for_engine = !engine.empty();
+  if (!for_engine || backend_flag_->count() > 0) request.backend = backend;
+  if (!for_engine || precision_flag_->count() > 0) request.precision = precision;
+  return request;
 }
 
 }  // namespace resr

@@ -5,8 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
-#include "engine/runnable_model.hpp"
 #include "model_options.hpp"
+#include "resr/model.hpp"
 
 namespace resr {
 
@@ -20,7 +20,8 @@ struct RuntimeOptions {
   void add_to(CLI::App& cmd);
   // Loads and compiles -m, or loads -e (whose backend and precision are fixed
   // when it was built: a different explicit --backend/--precision is an error).
-  Result<RunnableModel> prepare() const;
+  Result<RunnableModel> prepare() const { return open_model(request()); }
+  ModelRequest request() const;
 
  private:
   CLI::Option* model_flag_ = nullptr;

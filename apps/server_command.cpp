@@ -11,9 +11,9 @@
 #include <thread>
 
 #include "runtime_options.hpp"
-#include "server/daemon.hpp"
 #include "server/job_server.hpp"
-#include "server/pid_file.hpp"
+#include "server/process/daemon.hpp"
+#include "server/process/pid_file.hpp"
 #include "server/server_config.hpp"
 
 namespace resr {

@@ -9,14 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "backend/backend.hpp"
-#include "cli/byte_size.hpp"
 #include "cli/job_list.hpp"
-#include "pipeline/auto_tile.hpp"
-#include "pipeline/image_loader.hpp"
-#include "pipeline/image_prefetcher.hpp"
-#include "pipeline/image_upscaler.hpp"
-#include "pipeline/output_format.hpp"
+#include "resr/upscale.hpp"
 #include "runtime_options.hpp"
 
 namespace resr {
@@ -210,6 +204,161 @@ std::shared_ptr<UpscaleArgs> add_upscale_options(CLI::App& app) {
 
 bool upscale_requested(const UpscaleArgs& args) { return !args.input.empty(); }
 
+namespace {
+
+// What the run did, image by image: the progress lines, the exit code and
+// the --json summary.
+class RunRecord {
+ public:
+  RunRecord(const UpscaleArgs& args, const JobList& list, Progress& progress)
+      : args_(args), list_(list), progress_(progress) {}
+
+  // Records image i's outcome; false when the run must stop there.
+  bool record(size_t i, const ImageOutcome& outcome, double secs) {
+    const UpscaleJob& job = list_.jobs[i];
+    nlohmann::json entry = {{"input", job.input.string()}, {"output", outcome.output.string()}};
+    bool go_on = true;
+    if (outcome.skipped) {
+      record_skipped(job, outcome, entry);
+    } else if (!outcome.status.is_ok()) {
+      go_on = record_failed(outcome, entry);
+    } else {
+      record_done(job, outcome, secs, entry);
+    }
+    images_.push_back(entry);
+    return go_on;
+  }
+
+  int exit_code() const {
+    return exit_code_ == 0 && failed_ > 0 ? kExitSomeImagesFailed : exit_code_;
+  }
+
+  void print_json(const RunnableModel& model, const UpscaleOptions& options, double seconds) const {
+    const ModelInfo& info = model.info;
+    nlohmann::json summary = {{"model",
+                               {{"source", info.source},
+                                {"arch", info.arch},
+                                {"scale", info.scale},
+                                {"format", info.format}}},
+                              {"engine", args_.runtime.engine},
+                              {"backend", model.backend},
+                              {"precision", precision_name(model.precision)},
+                              {"threads", resolve_thread_count(args_.runtime.threads)},
+                              {"tile", options.tile},
+                              {"tile_pad", options.tile_pad},
+                              {"images", images_},
+                              {"succeeded", static_cast<int>(images_.size()) - failed_ - skipped_},
+                              {"skipped", skipped_},
+                              {"failed", failed_},
+                              {"seconds", seconds},
+                              {"exit_code", exit_code()}};
+    std::printf("%s\n", summary.dump(2).c_str());
+  }
+
+ private:
+  void record_skipped(const UpscaleJob& job, const ImageOutcome& outcome, nlohmann::json& entry) {
+    ++skipped_;
+    entry["status"] = "skipped";
+    progress_.line("skipped " + job.input.string() + ": " + outcome.output.string() +
+                   " exists (use --overwrite to redo it)");
+  }
+
+  bool record_failed(const ImageOutcome& outcome, nlohmann::json& entry) {
+    ++failed_;
+    entry["status"] = "failed";
+    entry["error"] = outcome.status.message();
+    entry["exit_code"] = exit_code_for(outcome.status.code());
+    std::fprintf(stderr, "%serror: %s\n", isatty(2) && !args_.quiet ? "\r\033[K" : "",
+                 outcome.status.message().c_str());
+    if (list_.from_folder && args_.continue_on_error) return true;
+    exit_code_ = exit_code_for(outcome.status.code());
+    return false;
+  }
+
+  void record_done(const UpscaleJob& job, const ImageOutcome& outcome, double secs,
+                   nlohmann::json& entry) {
+    entry["status"] = "ok";
+    entry["width"] = outcome.report.width;
+    entry["height"] = outcome.report.height;
+    entry["tiles"] = outcome.report.tiles;
+    entry["seconds"] = secs;
+    char line[64];
+    std::snprintf(line, sizeof line, " (%dx%d, %.2f s)", outcome.report.width,
+                  outcome.report.height, secs);
+    progress_.line(job.input.string() + " -> " + outcome.output.string() + line);
+  }
+
+  const UpscaleArgs& args_;
+  const JobList& list_;
+  Progress& progress_;
+  nlohmann::json images_ = nlohmann::json::array();
+  int failed_ = 0;
+  int skipped_ = 0;
+  int exit_code_ = 0;
+};
+
+// Upscales the list's images in order. The next image decodes while one runs,
+// and a small output encodes while the next runs (both bounded in memory).
+void upscale_all(const UpscaleArgs& args, const JobList& list, Session& session,
+                 UpscaleOptions options, Progress& progress, RunRecord& run) {
+  ImagePrefetcher prefetcher(options.limits, kPrefetchBytes);
+  std::optional<Encoding> encoding;
+  const auto finish_encoding = [&] {
+    const bool go_on =
+        run.record(encoding->index, encoding->outcome.get(), seconds_since(encoding->start));
+    encoding.reset();
+    return go_on;
+  };
+  for (size_t i = 0; i < list.jobs.size(); ++i) {
+    const UpscaleJob& job = list.jobs[i];
+    options.callbacks.progress = [&progress, i](int done, int total) {
+      progress.tiles(i, done, total);
+    };
+    progress.start_image();
+    const auto image_start = Clock::now();
+    Result<InputImage> image = prefetcher.take(job.input);
+    if (i + 1 < list.jobs.size()) prefetcher.start(list.jobs[i + 1].input);
+    // Outputs stay in order: one written now waits for the previous encoding.
+    const bool deferrable =
+        image.is_ok() && upscaled_bytes(image->info(), options) <= kDeferredWriteBytes;
+    if (encoding && !deferrable && !finish_encoding()) return;
+    ImageOutcome outcome = upscale_one(job, std::move(image), args, session, options, deferrable);
+    if (encoding && !finish_encoding()) return;
+    if (outcome.deferred) {
+      encoding = Encoding{i, image_start, encode_in_background(std::move(outcome))};
+    } else if (!run.record(i, outcome, seconds_since(image_start))) {
+      return;
+    }
+  }
+  if (encoding) finish_encoding();
+}
+
+Result<JobList> plan_run_jobs(const UpscaleArgs& args) {
+  JobListOptions list_options;
+  list_options.input = args.input;
+  if (!args.output.empty()) list_options.output = args.output;
+  list_options.recursive = args.recursive;
+  list_options.format = args.format;
+  list_options.suffix = args.suffix;
+  return plan_jobs(list_options);
+}
+
+// --max-memory is for the whole process: what it holds besides the model is
+// taken off first.
+UpscaleRequest model_request(const UpscaleArgs& args, int64_t budget) {
+  UpscaleRequest request;
+  request.outscale = args.outscale;
+  request.tile = args.tile;
+  request.tile_pad = args.tile_pad;
+  request.memory_budget = budget;
+  request.reserved_bytes = kProcessBytes;
+  request.alpha = args.alpha == "bicubic" ? AlphaMode::kBicubic : AlphaMode::kModel;
+  request.limits = {args.max_input_pixels, args.max_output_pixels};
+  return request;
+}
+
+}  // namespace
+
 int run_upscale(const UpscaleArgs& args) {
   const auto start = Clock::now();
   if (args.gpu_id >= 0) {
@@ -218,13 +367,7 @@ int run_upscale(const UpscaleArgs& args) {
                                   " requested, but this build has no GPU backend; use -g -1 "
                                   "or omit -g to run on the CPU"));
   }
-  JobListOptions list_options;
-  list_options.input = args.input;
-  if (!args.output.empty()) list_options.output = args.output;
-  list_options.recursive = args.recursive;
-  list_options.format = args.format;
-  list_options.suffix = args.suffix;
-  auto list = plan_jobs(list_options);
+  auto list = plan_run_jobs(args);
   if (!list.is_ok()) return report_error(list.status());
   auto budget = parse_byte_size(args.max_memory);
   if (!budget.is_ok()) return report_error(budget.status().with_context("--max-memory"));
@@ -232,114 +375,13 @@ int run_upscale(const UpscaleArgs& args) {
   auto model = args.runtime.prepare();
   if (!model.is_ok()) return report_error(model.status());
   std::unique_ptr<Session> session = model->compiled->new_session();
-
-  const Graph& graph = model->graph;
-  UpscaleOptions options;
-  options.model_scale = graph.scale;
-  options.input_multiple = model->input_multiple();
-  options.outscale = args.outscale;
-  options.tile = tile_for(model->tile_profile, args.tile, 0);
-  if (options.tile <= 0 && args.tile == 0) {
-    options.tile_budget =
-        MemoryBudget{*budget, model->compiled.get(), options.input_multiple, kProcessBytes};
-  }
-  options.tile_pad = args.tile_pad;
-  options.alpha = args.alpha == "bicubic" ? AlphaMode::kBicubic : AlphaMode::kModel;
-  options.limits = {args.max_input_pixels, args.max_output_pixels};
+  const UpscaleOptions options = plan_upscale(*model, model_request(args, *budget));
 
   Progress progress(args.quiet, list->jobs.size());
-  // The next image decodes while this one runs (small images only: bounded memory).
-  ImagePrefetcher prefetcher(options.limits, kPrefetchBytes);
-  nlohmann::json images = nlohmann::json::array();
-  int failed = 0, skipped = 0, exit_code = 0;
-  // Records image i's outcome; false when the run must stop there.
-  const auto record = [&](size_t i, const ImageOutcome& outcome, double secs) {
-    const UpscaleJob& job = list->jobs[i];
-    nlohmann::json entry = {{"input", job.input.string()}, {"output", outcome.output.string()}};
-    if (outcome.skipped) {
-      ++skipped;
-      entry["status"] = "skipped";
-      progress.line("skipped " + job.input.string() + ": " + outcome.output.string() +
-                    " exists (use --overwrite to redo it)");
-    } else if (!outcome.status.is_ok()) {
-      ++failed;
-      entry["status"] = "failed";
-      entry["error"] = outcome.status.message();
-      entry["exit_code"] = exit_code_for(outcome.status.code());
-      std::fprintf(stderr, "%serror: %s\n", isatty(2) && !args.quiet ? "\r\033[K" : "",
-                   outcome.status.message().c_str());
-      if (!list->from_folder || !args.continue_on_error) {
-        exit_code = exit_code_for(outcome.status.code());
-        images.push_back(entry);
-        return false;
-      }
-    } else {
-      entry["status"] = "ok";
-      entry["width"] = outcome.report.width;
-      entry["height"] = outcome.report.height;
-      entry["tiles"] = outcome.report.tiles;
-      entry["seconds"] = secs;
-      char line[64];
-      std::snprintf(line, sizeof line, " (%dx%d, %.2f s)", outcome.report.width,
-                    outcome.report.height, secs);
-      progress.line(job.input.string() + " -> " + outcome.output.string() + line);
-    }
-    images.push_back(entry);
-    return true;
-  };
-  std::optional<Encoding> encoding;
-  const auto finish_encoding = [&] {
-    const bool go_on =
-        record(encoding->index, encoding->outcome.get(), seconds_since(encoding->start));
-    encoding.reset();
-    return go_on;
-  };
-  for (size_t i = 0; i < list->jobs.size(); ++i) {
-    const UpscaleJob& job = list->jobs[i];
-    options.callbacks.progress = [&progress, i](int done, int total) {
-      progress.tiles(i, done, total);
-    };
-    progress.start_image();
-    const auto image_start = Clock::now();
-    Result<InputImage> image = prefetcher.take(job.input);
-    if (i + 1 < list->jobs.size()) prefetcher.start(list->jobs[i + 1].input);
-    // Outputs stay in order: one written now waits for the previous encoding.
-    const bool deferrable =
-        image.is_ok() && upscaled_bytes(image->info(), options) <= kDeferredWriteBytes;
-    if (encoding && !deferrable && !finish_encoding()) break;
-    ImageOutcome outcome = upscale_one(job, std::move(image), args, *session, options, deferrable);
-    if (encoding && !finish_encoding()) break;
-    if (outcome.deferred) {
-      encoding = Encoding{i, image_start, encode_in_background(std::move(outcome))};
-    } else if (!record(i, outcome, seconds_since(image_start))) {
-      break;
-    }
-  }
-  if (encoding) finish_encoding();
-  if (exit_code == 0 && failed > 0) exit_code = kExitSomeImagesFailed;
-
-  if (args.json) {
-    const ModelInfo& info = model->info;
-    nlohmann::json summary = {{"model",
-                               {{"source", info.source},
-                                {"arch", info.arch},
-                                {"scale", info.scale},
-                                {"format", info.format}}},
-                              {"engine", args.runtime.engine},
-                              {"backend", model->backend},
-                              {"precision", precision_name(model->precision)},
-                              {"threads", resolve_thread_count(args.runtime.threads)},
-                              {"tile", options.tile},
-                              {"tile_pad", options.tile_pad},
-                              {"images", images},
-                              {"succeeded", static_cast<int>(images.size()) - failed - skipped},
-                              {"skipped", skipped},
-                              {"failed", failed},
-                              {"seconds", seconds_since(start)},
-                              {"exit_code", exit_code}};
-    std::printf("%s\n", summary.dump(2).c_str());
-  }
-  return exit_code;
+  RunRecord run(args, *list, progress);
+  upscale_all(args, *list, *session, options, progress, run);
+  if (args.json) run.print_json(*model, options, seconds_since(start));
+  return run.exit_code();
 }
 
 }  // namespace resr

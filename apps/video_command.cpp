@@ -15,18 +15,8 @@ extern "C" {
 #include <libavutil/pixdesc.h>
 }
 
-#include "backend/backend.hpp"
-#include "cli/byte_size.hpp"
-#include "engine/tile_profile.hpp"
-#include "pipeline/auto_tile.hpp"
-#include "pipeline/image_limits.hpp"
+#include "resr/video.hpp"
 #include "runtime_options.hpp"
-#include "video/final_mux.hpp"
-#include "video/inference_benchmark.hpp"
-#include "video/segment_manifest.hpp"
-#include "video/video_pipeline.hpp"
-#include "video/video_progress.hpp"
-#include "video/video_reader.hpp"
 
 namespace resr {
 
@@ -121,77 +111,33 @@ Result<SegmentManifest> prepare_work_directory(const VideoArgs& a, const fs::pat
   return manifest;
 }
 
-int run_video(const VideoArgs& a) {
-  const auto start_time = Clock::now();
-  // Our own messages carry libav*'s error text; its log would bury the progress.
-  av_log_set_level(AV_LOG_QUIET);
-  if (a.output.empty() && !a.benchmark_inference_only) {
-    return report_error(error(ErrorCode::kInvalidArgument, "video: give the output file with -o"));
-  }
-  const fs::path output = a.output;
-  std::error_code ec;
-  if (!a.benchmark_inference_only && fs::exists(output, ec) && !a.overwrite) {
-    return report_error(error(ErrorCode::kInvalidArgument,
-                              output.string() + " exists; add --overwrite to replace it"));
-  }
-  auto budget = parse_byte_size(a.max_memory);
-  if (!budget.is_ok()) return report_error(budget.status().with_context("--max-memory"));
-
-  auto reader = VideoReader::open(a.input, TimeRange{a.start, a.duration});
-  if (!reader.is_ok()) return report_error(reader.status());
-  const VideoSourceInfo& src = reader->info();
-
-  auto model = a.runtime.prepare();
-  if (!model.is_ok()) return report_error(model.status());
-  std::unique_ptr<Session> session = model->compiled->new_session();
-  const Graph& graph = model->graph;
-  FrameUpscaleSpec upscale;
-  upscale.scale = graph.scale;
-  upscale.input_multiple = model->input_multiple();
-  // Frames are whole in memory either way (decoded, float, upscaled): the
-  // budget is for the model.
-  upscale.tile = tile_for(
-      model->tile_profile, a.tile,
-      auto_tile_size({*budget, model->compiled.get(), upscale.input_multiple, kProcessBytes},
-                     src.width, src.height, upscale.tile_pad, [](int) { return int64_t{0}; }));
-
-  if (a.benchmark_inference_only) {
-    auto bench = benchmark_inference(*reader, *session, upscale);
-    if (!bench.is_ok()) return report_error(bench.status());
-    const nlohmann::json j = {
-        {"frames", bench->frames},
-        {"inference_seconds", bench->seconds},
-        {"inference_fps", bench->seconds > 0 ? bench->frames / bench->seconds : 0.0}};
-    std::printf("%s\n", j.dump(2).c_str());
-    return 0;
-  }
-
-  auto pix_fmt = choose_encoder_pix_fmt(a.encoder, src.pix_fmt);
-  if (!pix_fmt.is_ok()) return report_error(pix_fmt.status());
+// The model's frames and the encoder's stream for `src`. The pixel limits are
+// checked from the header, before a frame is decoded: a crafted size must not
+// make the decoder or the model allocate without bound.
+Result<EncoderStreamSpec> plan_stream(const VideoArgs& a, const VideoSourceInfo& src,
+                                      const UpscaleOptions& options) {
+  RESR_ASSIGN_OR_RETURN(AVPixelFormat pix_fmt, choose_encoder_pix_fmt(a.encoder, src.pix_fmt));
   EncoderStreamSpec stream;
-  stream.frame.pix_fmt = *pix_fmt;
-  stream.frame.width = a.outscale > 0 ? static_cast<int>(std::lround(src.width * a.outscale))
-                                      : src.width * graph.scale;
-  stream.frame.height = a.outscale > 0 ? static_cast<int>(std::lround(src.height * a.outscale))
-                                       : src.height * graph.scale;
-  fit_to_chroma_grid(*pix_fmt, stream.frame.width, stream.frame.height);
-  // Checked from the header, before a frame is decoded: a crafted size must
-  // not make the decoder or the model allocate without bound.
+  stream.frame.pix_fmt = pix_fmt;
+  const PixelSize out = output_size(src.width, src.height, options.model_scale, options.outscale);
+  stream.frame.width = out.width;
+  stream.frame.height = out.height;
+  fit_to_chroma_grid(pix_fmt, stream.frame.width, stream.frame.height);
   const int64_t in_pixels = int64_t{src.width} * src.height;
-  const int64_t model_pixels = in_pixels * graph.scale * graph.scale;
+  const int64_t model_pixels = in_pixels * options.model_scale * options.model_scale;
   const int64_t out_pixels = int64_t{stream.frame.width} * stream.frame.height;
   if (in_pixels > a.limits.max_input_pixels) {
-    return report_error(error(ErrorCode::kResourceExhausted,
-                              a.input + ": frames of " + std::to_string(src.width) + "x" +
-                                  std::to_string(src.height) + " are over --max-input-pixels " +
-                                  std::to_string(a.limits.max_input_pixels)));
+    return error(ErrorCode::kResourceExhausted,
+                 a.input + ": frames of " + std::to_string(src.width) + "x" +
+                     std::to_string(src.height) + " are over --max-input-pixels " +
+                     std::to_string(a.limits.max_input_pixels));
   }
   if (std::max(out_pixels, model_pixels) > a.limits.max_output_pixels) {
-    return report_error(error(
+    return error(
         ErrorCode::kResourceExhausted,
         a.input + ": upscaled frames of " + std::to_string(std::max(out_pixels, model_pixels)) +
             " pixels are over --max-output-pixels " + std::to_string(a.limits.max_output_pixels) +
-            "; use a smaller --outscale or raise the limit"));
+            "; use a smaller --outscale or raise the limit");
   }
   stream.frame.color_range = src.color_range;
   stream.frame.color_primaries = src.color_primaries;
@@ -201,15 +147,96 @@ int run_video(const VideoArgs& a) {
   stream.time_base = src.time_base;
   stream.frame_rate = src.frame_rate;
   stream.sample_aspect_ratio = src.sample_aspect_ratio;
+  return stream;
+}
 
+// Every frame has the input's size, so one tile serves the whole video.
+FrameUpscaleSpec frame_spec(const UpscaleOptions& options, const VideoSourceInfo& src) {
+  FrameUpscaleSpec spec;
+  spec.scale = options.model_scale;
+  spec.input_multiple = options.input_multiple;
+  spec.tile = tile_for_image(options, src.width, src.height);
+  spec.tile_pad = options.tile_pad;
+  return spec;
+}
+
+int print_inference_benchmark(VideoReader& reader, Session& session, const FrameUpscaleSpec& spec) {
+  auto bench = benchmark_inference(reader, session, spec);
+  if (!bench.is_ok()) return report_error(bench.status());
+  const nlohmann::json j = {
+      {"frames", bench->frames},
+      {"inference_seconds", bench->seconds},
+      {"inference_fps", bench->seconds > 0 ? bench->frames / bench->seconds : 0.0}};
+  std::printf("%s\n", j.dump(2).c_str());
+  return 0;
+}
+
+// Finished segments are worth keeping when the same command can go on later;
+// a broken input or a bad option makes them useless.
+int report_pipeline_failure(const Status& status, const fs::path& work_dir,
+                            const SegmentManifest& manifest) {
+  const ErrorCode code = status.code();
+  std::error_code ec;
+  if (code != ErrorCode::kCancelled && code != ErrorCode::kIoError &&
+      code != ErrorCode::kResourceExhausted) {
+    fs::remove_all(work_dir, ec);
+  }
+  if (code != ErrorCode::kCancelled) return report_error(status);
+  return report_error(
+      error(ErrorCode::kCancelled, "interrupted; " + std::to_string(manifest.segments.size()) +
+                                       " finished segments are kept in " + work_dir.string() +
+                                       ": run the same command with --resume to continue"));
+}
+
+struct VideoOutcome {
+  VideoPipelineReport pipeline;
+  FinalMuxReport mux;
+  double pipeline_seconds = 0;
+};
+
+void print_summary(const VideoArgs& a, const RunnableModel& model, const VideoSourceInfo& src,
+                   const EncoderStreamSpec& stream, const VideoOutcome& outcome, double seconds) {
+  const VideoPipelineReport& report = outcome.pipeline;
+  const int64_t computed = report.frames - report.frames_resumed;
+  const ModelInfo& info = model.info;
+  const nlohmann::json j = {
+      {"input", a.input},
+      {"output", a.output},
+      {"model", {{"source", info.source}, {"arch", info.arch}, {"scale", info.scale}}},
+      {"backend", model.backend},
+      {"engine", a.runtime.engine},
+      {"threads", resolve_thread_count(a.runtime.threads)},
+      {"input_size", {src.width, src.height}},
+      {"output_size", {stream.frame.width, stream.frame.height}},
+      {"codec", a.encoder.codec},
+      {"pix_fmt", av_get_pix_fmt_name(stream.frame.pix_fmt)},
+      {"frames", report.frames},
+      {"frames_resumed", report.frames_resumed},
+      {"segments", report.segments},
+      {"copied_packets", outcome.mux.copied_packets},
+      {"pipeline_seconds", outcome.pipeline_seconds},
+      {"fps", outcome.pipeline_seconds > 0 ? computed / outcome.pipeline_seconds : 0.0},
+      {"inference_seconds", report.inference_seconds},
+      {"seconds", seconds},
+      {"exit_code", 0}};
+  std::printf("%s\n", j.dump(2).c_str());
+}
+
+// Upscales into resumable segments in the work folder, then muxes them with
+// the input's other streams into the output.
+int upscale_video(const VideoArgs& a, VideoReader& reader, Session& session,
+                  const RunnableModel& model, const FrameUpscaleSpec& spec,
+                  const EncoderStreamSpec& stream, Clock::time_point start_time) {
+  const VideoSourceInfo& src = reader.info();
+  const fs::path output = a.output;
   const AVCodec* codec = avcodec_find_encoder_by_name(a.encoder.codec.c_str());
-  auto plan = plan_output_streams(*reader->format(), src.stream_index, codec->id, output);
+  auto plan = plan_output_streams(*reader.format(), src.stream_index, codec->id, output);
   if (!plan.is_ok()) return report_error(plan.status());
   if (!a.quiet)
     for (const std::string& note : plan->notes) std::fprintf(stderr, "note: %s\n", note.c_str());
 
   const fs::path work_dir = work_directory_for(output);
-  auto manifest = prepare_work_directory(a, work_dir, fingerprint(a, model->info, stream));
+  auto manifest = prepare_work_directory(a, work_dir, fingerprint(a, model.info, stream));
   if (!manifest.is_ok()) return report_error(manifest.status());
 
   std::signal(SIGINT, on_interrupt);
@@ -218,66 +245,65 @@ int run_video(const VideoArgs& a) {
   VideoPipelineConfig config;
   config.encoder = a.encoder;
   config.stream = stream;
-  config.upscale = upscale;
+  config.upscale = spec;
   config.work_dir = work_dir;
   config.cancel = &g_interrupted;
   config.progress = [&progress](int64_t done, int64_t resumed) { progress.update(done, resumed); };
   const auto pipeline_start = Clock::now();
-  auto report = run_video_pipeline(*reader, *session, *manifest, config);
+  auto report = run_video_pipeline(reader, session, *manifest, config);
   progress.finish();
-  if (!report.is_ok()) {
-    const ErrorCode code = report.status().code();
-    // Finished segments are worth keeping when the same command can go on
-    // later; a broken input or a bad option makes them useless.
-    if (code != ErrorCode::kCancelled && code != ErrorCode::kIoError &&
-        code != ErrorCode::kResourceExhausted) {
-      fs::remove_all(work_dir, ec);
-    }
-    if (code == ErrorCode::kCancelled) {
-      return report_error(
-          error(ErrorCode::kCancelled, "interrupted; " + std::to_string(manifest->segments.size()) +
-                                           " finished segments are kept in " + work_dir.string() +
-                                           ": run the same command with --resume to continue"));
-    }
-    return report_error(report.status());
-  }
+  if (!report.is_ok()) return report_pipeline_failure(report.status(), work_dir, *manifest);
   auto muxed = mux_final_output(a.input, src, *manifest, work_dir, output);
   if (!muxed.is_ok()) return report_error(muxed.status());
-  const double pipeline_seconds = seconds_since(pipeline_start);
+  const VideoOutcome outcome{*report, *muxed, seconds_since(pipeline_start)};
+  std::error_code ec;
   fs::remove_all(work_dir, ec);
 
-  const int64_t computed = report->frames - report->frames_resumed;
   if (!a.quiet) {
     std::fprintf(stderr, "%s -> %s (%dx%d %s, %lld frames, %.1f s)\n", a.input.c_str(),
                  output.c_str(), stream.frame.width, stream.frame.height,
                  av_get_pix_fmt_name(stream.frame.pix_fmt), static_cast<long long>(report->frames),
-                 pipeline_seconds);
+                 outcome.pipeline_seconds);
   }
-  if (a.json) {
-    const ModelInfo& info = model->info;
-    const nlohmann::json j = {
-        {"input", a.input},
-        {"output", output.string()},
-        {"model", {{"source", info.source}, {"arch", info.arch}, {"scale", info.scale}}},
-        {"backend", model->backend},
-        {"engine", a.runtime.engine},
-        {"threads", resolve_thread_count(a.runtime.threads)},
-        {"input_size", {src.width, src.height}},
-        {"output_size", {stream.frame.width, stream.frame.height}},
-        {"codec", a.encoder.codec},
-        {"pix_fmt", av_get_pix_fmt_name(stream.frame.pix_fmt)},
-        {"frames", report->frames},
-        {"frames_resumed", report->frames_resumed},
-        {"segments", report->segments},
-        {"copied_packets", muxed->copied_packets},
-        {"pipeline_seconds", pipeline_seconds},
-        {"fps", pipeline_seconds > 0 ? computed / pipeline_seconds : 0.0},
-        {"inference_seconds", report->inference_seconds},
-        {"seconds", seconds_since(start_time)},
-        {"exit_code", 0}};
-    std::printf("%s\n", j.dump(2).c_str());
-  }
+  if (a.json) print_summary(a, model, src, stream, outcome, seconds_since(start_time));
   return 0;
+}
+
+int run_video(const VideoArgs& a) {
+  const auto start_time = Clock::now();
+  // Our own messages carry libav*'s error text; its log would bury the progress.
+  av_log_set_level(AV_LOG_QUIET);
+  if (a.output.empty() && !a.benchmark_inference_only) {
+    return report_error(error(ErrorCode::kInvalidArgument, "video: give the output file with -o"));
+  }
+  std::error_code ec;
+  if (!a.benchmark_inference_only && fs::exists(a.output, ec) && !a.overwrite) {
+    return report_error(
+        error(ErrorCode::kInvalidArgument, a.output + " exists; add --overwrite to replace it"));
+  }
+  auto budget = parse_byte_size(a.max_memory);
+  if (!budget.is_ok()) return report_error(budget.status().with_context("--max-memory"));
+
+  auto reader = VideoReader::open(a.input, TimeRange{a.start, a.duration});
+  if (!reader.is_ok()) return report_error(reader.status());
+  auto model = a.runtime.prepare();
+  if (!model.is_ok()) return report_error(model.status());
+  std::unique_ptr<Session> session = model->compiled->new_session();
+  // Frames are whole in memory either way (decoded, float, upscaled): the
+  // budget is for the model.
+  UpscaleRequest request;
+  request.outscale = a.outscale;
+  request.tile = a.tile;
+  request.memory_budget = *budget;
+  request.reserved_bytes = kProcessBytes;
+  request.limits = a.limits;
+  const UpscaleOptions options = plan_upscale(*model, request);
+  const FrameUpscaleSpec spec = frame_spec(options, reader->info());
+  if (a.benchmark_inference_only) return print_inference_benchmark(*reader, *session, spec);
+
+  auto stream = plan_stream(a, reader->info(), options);
+  if (!stream.is_ok()) return report_error(stream.status());
+  return upscale_video(a, *reader, *session, *model, spec, *stream, start_time);
 }
 
 }  // namespace

@@ -51,8 +51,8 @@
 #include <vector>
 
 #include "core/scratch_directory.hpp"
-#include "pipeline/vips_handle.hpp"
-#include "pipeline/vips_runtime.hpp"
+#include "image/vips_handle.hpp"
+#include "image/vips_runtime.hpp"
 
 extern char** environ;
 

@@ -3,7 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "model/formats/onnx_format.hpp"
+#include "model/formats/onnx/onnx_format.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)resr::looks_like_onnx({data, size});

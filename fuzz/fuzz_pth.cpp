@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "model/formats/pth_format.hpp"
+#include "model/formats/pth/pth_format.hpp"
 
 namespace {
 

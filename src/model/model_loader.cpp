@@ -5,8 +5,8 @@
 #include "model/arch/rrdbnet.hpp"
 #include "model/arch/srvgg.hpp"
 #include "model/formats/ncnn_format.hpp"
-#include "model/formats/onnx_format.hpp"
-#include "model/formats/pth_format.hpp"
+#include "model/formats/onnx/onnx_format.hpp"
+#include "model/formats/pth/pth_format.hpp"
 #include "model/formats/safetensors_format.hpp"
 #include "model/model.hpp"
 

@@ -25,12 +25,13 @@ Result<std::unique_ptr<JobServer>> JobServer::start(const ServerConfig& config) 
   if (recovered > 0) {
     std::fprintf(stderr, "%d interrupted task(s) are queued again\n", recovered);
   }
-  ModelRuntimeOptions model;
+  ModelRequest model;
   model.model = config.model;
   model.engine = config.engine.string();
   model.models_dir = config.models_dir.string();
   model.srvgg_activation = config.srvgg_activation;
-  model.backend = config.backend;
+  // An engine runs on the backend it was built for.
+  if (model.engine.empty()) model.backend = config.backend;
   model.threads = config.threads;
   model.precision = config.precision;
   RESR_ASSIGN_OR_RETURN(server->runtime_, ModelRuntime::load(model));

@@ -13,14 +13,14 @@
 #include <thread>
 
 #include "resr/status.hpp"
-#include "server/api_routes.hpp"
-#include "server/bounded_http_server.hpp"
-#include "server/model_runtime.hpp"
-#include "server/result_sweeper.hpp"
+#include "server/http/api_routes.hpp"
+#include "server/http/bounded_http_server.hpp"
+#include "server/http/server_metrics.hpp"
 #include "server/server_config.hpp"
-#include "server/server_metrics.hpp"
-#include "server/task_store.hpp"
-#include "server/task_worker.hpp"
+#include "server/tasks/model_runtime.hpp"
+#include "server/tasks/result_sweeper.hpp"
+#include "server/tasks/task_store.hpp"
+#include "server/tasks/task_worker.hpp"
 
 namespace resr {
 

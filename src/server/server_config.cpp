@@ -12,9 +12,8 @@
 #include <variant>
 #include <vector>
 
-#include "backend/backend.hpp"
-#include "cli/byte_size.hpp"
-#include "server/address_screen.hpp"
+#include "resr/upscale.hpp"
+#include "server/fetch/address_screen.hpp"
 
 namespace resr {
 namespace {

@@ -11,11 +11,10 @@
 #include <string_view>
 #include <vector>
 
-#include "model/zoo/model_catalog.hpp"
-#include "pipeline/auto_tile.hpp"
-#include "pipeline/image_limits.hpp"
+#include "resr/models.hpp"
 #include "resr/status.hpp"
-#include "server/url_fetch_policy.hpp"
+#include "resr/upscale.hpp"
+#include "server/fetch/url_fetch_policy.hpp"
 
 namespace resr {
 

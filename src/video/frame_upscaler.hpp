@@ -5,8 +5,8 @@
 #pragma once
 
 #include "backend/backend.hpp"
-#include "pipeline/tiled_upscaler.hpp"
 #include "resr/status.hpp"
+#include "tiling/tiled_upscaler.hpp"
 #include "video/frame_conversion.hpp"
 
 namespace resr {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/image_files.hpp"
+#include "support/image_files.hpp"
 #include "support/run_binary.hpp"
 
 namespace resr::testing {

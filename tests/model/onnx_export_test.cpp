@@ -1,7 +1,7 @@
 // export-onnx, checked by an independent runtime: ONNX Runtime (npm
 // onnxruntime-node, installed by tools/test.sh) runs our export and must match
 // our cpu backend; our own loader must read the export back to the same model.
-#include "model/formats/onnx_export.hpp"
+#include "model/formats/onnx/onnx_export.hpp"
 
 #include <gtest/gtest.h>
 

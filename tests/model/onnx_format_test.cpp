@@ -1,4 +1,4 @@
-#include "model/formats/onnx_format.hpp"
+#include "model/formats/onnx/onnx_format.hpp"
 
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>

@@ -1,6 +1,6 @@
 // The restricted pickle reader on hand-assembled pickles (opcodes as in
 // CPython's pickletools).
-#include "model/formats/pickle_reader.hpp"
+#include "model/formats/pth/pickle_reader.hpp"
 
 #include <gtest/gtest.h>
 

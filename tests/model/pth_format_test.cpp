@@ -1,13 +1,13 @@
 // load_pth against checkpoints written by real torch.save, and against broken
 // files built to trip one check each.
-#include "model/formats/pth_format.hpp"
+#include "model/formats/pth/pth_format.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 
+#include "model/formats/pth/zip_archive.hpp"
 #include "model/formats/safetensors_format.hpp"
-#include "model/formats/zip_archive.hpp"
 #include "support/format_fixtures.hpp"
 
 namespace resr {

@@ -8,9 +8,9 @@
 #include <filesystem>
 
 #include "backend/backend.hpp"
+#include "image/image_loader.hpp"
 #include "model/model.hpp"
 #include "model/zoo/model_directory.hpp"
-#include "pipeline/image_loader.hpp"
 
 namespace resr {
 namespace {

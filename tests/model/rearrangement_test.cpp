@@ -1,4 +1,4 @@
-#include "model/formats/rearrangement.hpp"
+#include "model/formats/onnx/rearrangement.hpp"
 
 #include <gtest/gtest.h>
 

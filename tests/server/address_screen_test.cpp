@@ -1,4 +1,4 @@
-#include "server/address_screen.hpp"
+#include "server/fetch/address_screen.hpp"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

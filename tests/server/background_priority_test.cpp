@@ -1,4 +1,4 @@
-#include "server/background_priority.hpp"
+#include "server/process/background_priority.hpp"
 
 #include <gtest/gtest.h>
 #include <sched.h>

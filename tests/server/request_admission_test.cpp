@@ -1,6 +1,6 @@
 // RequestAdmission: at most `slots` holders, first come first served, and a
 // holder that waits gives its slot up meanwhile.
-#include "server/request_admission.hpp"
+#include "server/http/request_admission.hpp"
 
 #include <gtest/gtest.h>
 

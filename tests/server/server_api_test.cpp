@@ -10,11 +10,11 @@
 
 #include "engine/runnable_model.hpp"
 #include "model/model.hpp"
-#include "pipeline/auto_tile.hpp"
-#include "server/api_routes.hpp"
-#include "server/openapi_document.hpp"
-#include "server/task_store.hpp"
+#include "server/http/api_routes.hpp"
+#include "server/http/openapi_document.hpp"
+#include "server/tasks/task_store.hpp"
 #include "server_test_support.hpp"
+#include "tiling/auto_tile.hpp"
 
 namespace resr::testing {
 namespace {

@@ -1,4 +1,4 @@
-#include "server/server_metrics.hpp"
+#include "server/http/server_metrics.hpp"
 
 #include <gtest/gtest.h>
 

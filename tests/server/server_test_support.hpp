@@ -18,8 +18,8 @@
 #include <string>
 #include <thread>
 
-#include "pipeline/image_files.hpp"
 #include "server/job_server.hpp"
+#include "support/image_files.hpp"
 
 namespace resr::testing {
 

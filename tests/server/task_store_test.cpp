@@ -1,6 +1,6 @@
 // The task store on a real SQLite file: what a write returns is what the
 // next read sees, and reads never wait for a write in progress.
-#include "server/task_store.hpp"
+#include "server/tasks/task_store.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -9,7 +9,7 @@
 #include <future>
 #include <thread>
 
-#include "pipeline/image_files.hpp"
+#include "support/image_files.hpp"
 
 namespace resr::testing {
 namespace {

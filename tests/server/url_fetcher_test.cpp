@@ -1,4 +1,4 @@
-#include "server/url_fetcher.hpp"
+#include "server/fetch/url_fetcher.hpp"
 
 #include <gtest/gtest.h>
 #include <httplib.h>

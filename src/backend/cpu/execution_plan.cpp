@@ -6,7 +6,7 @@
 #include <set>
 
 #include "backend/cpu/buffer_slots.hpp"
-#include "backend/cpu/graph_validation.hpp"
+#include "core/graph_validation.hpp"
 
 namespace resr::cpu {
 

@@ -7,8 +7,8 @@
 
 #include <vector>
 
-#include "backend/cpu/graph_validation.hpp"
 #include "core/graph.hpp"
+#include "core/graph_validation.hpp"
 #include "resr/status.hpp"
 
 namespace resr::cpu {

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "backend/reference/reference_ops.hpp"
+#include "core/graph_validation.hpp"
 
 namespace resr {
 
@@ -130,6 +131,8 @@ class ReferenceBackend final : public Backend {
     if (options.precision != Precision::kFp32) {
       return error(ErrorCode::kUnsupported, "the reference backend computes in fp32 only");
     }
+    // The oracle must refuse a malformed graph as the cpu backend does, not index past it.
+    RESR_RETURN_IF_ERROR(validate_graph(graph, ConvWeights::kInGraph));
     return std::shared_ptr<const CompiledModel>(
         std::make_shared<ReferenceModel>(graph, resolve_thread_count(options.threads)));
   }
