@@ -5,8 +5,8 @@
 #include <cmath>
 
 #include "support/image_files.hpp"
-#include "tiling/tile_plan.hpp"
 #include "support/tiny_models.hpp"
+#include "tiling/tile_plan.hpp"
 
 namespace resr {
 namespace {

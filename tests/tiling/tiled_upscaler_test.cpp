@@ -5,8 +5,8 @@
 #include <cmath>
 #include <cstring>
 
-#include "tiling/bicubic_upscale.hpp"
 #include "support/tiny_models.hpp"
+#include "tiling/bicubic_upscale.hpp"
 
 namespace resr {
 namespace {
