@@ -7,12 +7,29 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 namespace resr {
 
 namespace {
 
+constexpr std::string_view kPartialSuffix = ".partial";
+
 std::string errno_text(int err) { return std::strerror(err); }
+
+std::filesystem::path folder_of(const std::filesystem::path& file) {
+  return file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();
+}
+
+Status sync_path(const std::filesystem::path& path, int flags) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  int err = fd < 0 || ::fsync(fd) != 0 ? errno : 0;
+  if (fd >= 0) ::close(fd);
+  if (err != 0) {
+    return error(ErrorCode::kIoError, "cannot sync " + path.string() + ": " + errno_text(err));
+  }
+  return Status::ok();
+}
 
 }  // namespace
 
@@ -26,13 +43,11 @@ PendingFile::~PendingFile() {
 
 Result<std::unique_ptr<PendingFile>> PendingFile::create(const std::filesystem::path& destination) {
   // Hidden, unique, and in the same directory so that rename() is atomic.
-  std::string name = ".";
-  name += destination.filename().string();
-  name += ".XXXXXX";
-  const std::filesystem::path folder =
-      destination.parent_path().empty() ? std::filesystem::path(".") : destination.parent_path();
+  const std::string name =
+      "." + destination.filename().string() + ".XXXXXX" + std::string(kPartialSuffix);
+  const std::filesystem::path folder = folder_of(destination);
   std::string pattern = (folder / name).string();
-  const int fd = ::mkostemp(pattern.data(), O_CLOEXEC);
+  const int fd = ::mkostemps(pattern.data(), static_cast<int>(kPartialSuffix.size()), O_CLOEXEC);
   if (fd < 0) {
     const int err = errno;
     return error(ErrorCode::kIoError,
@@ -40,6 +55,18 @@ Result<std::unique_ptr<PendingFile>> PendingFile::create(const std::filesystem::
   }
   ::fchmod(fd, 0644);  // mkostemp creates 0600; outputs are meant to be shared
   return std::make_unique<PendingFile>(pattern, destination, fd);
+}
+
+Result<std::unique_ptr<PendingFile>> PendingFile::create_for_path(
+    const std::filesystem::path& destination) {
+  RESR_ASSIGN_OR_RETURN(std::unique_ptr<PendingFile> file, create(destination));
+  ::close(file->fd_);
+  file->fd_ = -1;
+  return file;
+}
+
+Status PendingFile::write(const std::string& bytes) {
+  return write(std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
 }
 
 Status PendingFile::write(std::span<const uint8_t> bytes) {
@@ -66,13 +93,28 @@ Status PendingFile::finish_writing() {
 }
 
 Status PendingFile::commit() {
+  if (fd_ >= 0) {
+    RESR_RETURN_IF_ERROR(finish_writing());
+  } else {
+    // Written by path: its writer closed it, so it is synced from a new descriptor.
+    RESR_RETURN_IF_ERROR(sync_path(temp_, O_RDONLY));
+  }
   if (::rename(temp_.c_str(), destination_.c_str()) != 0) {
     const int err = errno;
     return error(ErrorCode::kIoError, "cannot rename " + temp_.string() + " to " +
                                           destination_.string() + ": " + errno_text(err));
   }
   committed_ = true;
-  return Status::ok();
+  // The rename is durable only once the folder's entry is.
+  return sync_path(folder_of(destination_), O_RDONLY | O_DIRECTORY);
+}
+
+bool is_partial_name(const std::string& name) {
+  const size_t random = 6;  // mkostemps' XXXXXX
+  const size_t suffix = kPartialSuffix.size();
+  return name.size() > 1 + random + 1 + suffix && name[0] == '.' &&
+         name.compare(name.size() - suffix, suffix, kPartialSuffix) == 0 &&
+         name[name.size() - suffix - random - 1] == '.';
 }
 
 }  // namespace resr

@@ -1,17 +1,23 @@
-// A file written under a hidden temporary name beside its destination and
-// renamed into place only when complete and synced, so a reader never sees a
-// partial file under the final name. Deleted if never committed.
+// The one way this program publishes a file a user sees (outputs, results,
+// engines, ONNX exports, video segments and manifests, models): written under
+// a hidden temporary name beside its destination, synced, renamed into place
+// and the folder synced, so a reader never sees a partial file under the final
+// name and a crash after commit() loses nothing. Deleted if never committed.
+// Temporary names are ".NAME.XXXXXX.partial" (is_partial_name).
 //
 //   RESR_ASSIGN_OR_RETURN(auto file, PendingFile::create("model.engine"));
 //   RESR_RETURN_IF_ERROR(file->write(bytes));
-//   RESR_RETURN_IF_ERROR(file->finish_writing());
 //   RESR_RETURN_IF_ERROR(file->commit());
+//
+// A writer that takes a path (libvips, libav, protobuf streams) writes to
+// temp_path() of a file made with create_for_path, then commits it.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <span>
+#include <string>
 
 #include "resr/status.hpp"
 
@@ -24,13 +30,21 @@ class PendingFile {
   PendingFile& operator=(const PendingFile&) = delete;
   ~PendingFile();
 
+  // Open for write().
   static Result<std::unique_ptr<PendingFile>> create(const std::filesystem::path& destination);
+  // Created empty and closed: the caller's writer opens temp_path() itself.
+  static Result<std::unique_ptr<PendingFile>> create_for_path(
+      const std::filesystem::path& destination);
 
   Status write(std::span<const uint8_t> bytes);
-  // Makes the bytes durable before the rename publishes them.
+  Status write(const std::string& bytes);
+  // Makes the bytes durable before the rename publishes them (commit() calls
+  // it when the caller has not).
   Status finish_writing();
+  // Syncs the file, renames it to its destination, syncs the folder.
   Status commit();
 
+  const std::filesystem::path& temp_path() const { return temp_; }
   const std::filesystem::path& destination() const { return destination_; }
 
  private:
@@ -39,5 +53,8 @@ class PendingFile {
   int fd_;
   bool committed_ = false;
 };
+
+// Whether `name` (a file name, no folder) is a PendingFile's temporary name.
+bool is_partial_name(const std::string& name);
 
 }  // namespace resr

@@ -8,6 +8,7 @@
 #include <deque>
 #include <mutex>
 
+#include "core/pending_file.hpp"
 #include "image/vips_runtime.hpp"
 
 namespace resr {
@@ -241,9 +242,8 @@ namespace {
 // the pixels are still being computed, has the last word on success.
 Status write_output(VipsImage* image, const fs::path& output, const OutputOptions& format,
                     int bit_depth, const StripProducer* producer) {
-  const fs::path temp = output.parent_path() / ("." + output.filename().string() + "." +
-                                                std::to_string(getpid()) + ".partial");
-  VipsPtr<VipsTarget> target(vips_target_new_to_file(temp.c_str()));
+  RESR_ASSIGN_OR_RETURN(std::unique_ptr<PendingFile> file, PendingFile::create_for_path(output));
+  VipsPtr<VipsTarget> target(vips_target_new_to_file(file->temp_path().c_str()));
   if (!target) {
     return error(ErrorCode::kIoError, "cannot write " + output.string() + ": " + take_vips_error());
   }
@@ -253,20 +253,11 @@ Status write_output(VipsImage* image, const fs::path& output, const OutputOption
   // 8.15.5, libvips PR #4116): the producer's own record decides as well.
   if (!saved || (producer && (!producer->failure.is_ok() || !producer->upscaler.finished()))) {
     const std::string vips_text = take_vips_error();
-    std::error_code ignored;
-    fs::remove(temp, ignored);
     if (producer && !producer->failure.is_ok()) return producer->failure;
     if (saved) return error(ErrorCode::kInternal, "the encoder stopped before the last row");
     return error(ErrorCode::kIoError, "cannot write " + output.string() + ": " + vips_text);
   }
-  std::error_code ec;
-  fs::rename(temp, output, ec);
-  if (ec) {
-    fs::remove(temp, ec);
-    return error(ErrorCode::kIoError,
-                 "cannot move the result into " + output.string() + ": " + ec.message());
-  }
-  return Status::ok();
+  return file->commit();
 }
 
 // Builds the whole pipeline (input -> tiles -> model -> strips -> resample ->

@@ -6,6 +6,7 @@ extern "C" {
 #include <libavutil/avutil.h>
 }
 
+#include "core/pending_file.hpp"
 #include "video/media_input.hpp"
 
 namespace resr {
@@ -303,19 +304,10 @@ Result<FinalMuxReport> mux_into(const fs::path& temp, const fs::path& input,
 Result<FinalMuxReport> mux_final_output(const fs::path& input, const VideoSourceInfo& video,
                                         const SegmentManifest& manifest, const fs::path& work_dir,
                                         const fs::path& output) {
-  const fs::path temp = output.parent_path() / ("." + output.filename().string() + ".partial");
-  auto report = mux_into(temp, input, video, manifest, work_dir, output);
-  std::error_code ec;
-  if (!report.is_ok()) {
-    fs::remove(temp, ec);
-    return report;
-  }
-  fs::rename(temp, output, ec);
-  if (ec) {
-    fs::remove(temp, ec);
-    return error(ErrorCode::kIoError,
-                 "cannot rename " + temp.string() + " to " + output.string() + ": " + ec.message());
-  }
+  RESR_ASSIGN_OR_RETURN(std::unique_ptr<PendingFile> file, PendingFile::create_for_path(output));
+  auto report = mux_into(file->temp_path(), input, video, manifest, work_dir, output);
+  if (!report.is_ok()) return report;
+  RESR_RETURN_IF_ERROR(file->commit());
   return report;
 }
 

@@ -4,6 +4,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/pending_file.hpp"
+
 namespace resr {
 
 namespace fs = std::filesystem;
@@ -66,18 +68,9 @@ Status write_manifest(const fs::path& work_dir, const SegmentManifest& m) {
   const nlohmann::json j = {
       {"fingerprint", m.fingerprint}, {"segment_frames", m.segment_frames}, {"segments", segments}};
   const fs::path path = work_dir / kManifestName;
-  const fs::path temp = work_dir / (std::string(kManifestName) + ".tmp");
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    out << j.dump(2) << "\n";
-    out.flush();
-    if (!out)
-      return error(ErrorCode::kIoError, "cannot write " + temp.string() + " (is the disk full?)");
-  }
-  std::error_code ec;
-  fs::rename(temp, path, ec);
-  if (ec) return error(ErrorCode::kIoError, "cannot rename " + temp.string() + ": " + ec.message());
-  return Status::ok();
+  RESR_ASSIGN_OR_RETURN(std::unique_ptr<PendingFile> file, PendingFile::create(path));
+  RESR_RETURN_IF_ERROR(file->write(j.dump(2) + "\n"));
+  return file->commit();
 }
 
 }  // namespace resr

@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "core/pending_file.hpp"
 #include "video/bounded_queue.hpp"
 #include "video/segment_writer.hpp"
 
@@ -58,8 +59,10 @@ class SegmentSink {
       segment_ = segment;
       first_frame_ = frame.index;
       frames_ = 0;
-      RESR_ASSIGN_OR_RETURN(SegmentWriter w,
-                            SegmentWriter::open(partial_path(), config_.encoder, config_.stream));
+      RESR_ASSIGN_OR_RETURN(segment_file_, PendingFile::create_for_path(
+                                               config_.work_dir / segment_file_name(segment_)));
+      RESR_ASSIGN_OR_RETURN(SegmentWriter w, SegmentWriter::open(segment_file_->temp_path(),
+                                                                 config_.encoder, config_.stream));
       writer_.emplace(std::move(w));
     }
     RESR_ASSIGN_OR_RETURN(FramePtr out, to_frame_.convert(frame.rgb));
@@ -75,12 +78,8 @@ class SegmentSink {
     RESR_RETURN_IF_ERROR(writer_->finish());
     writer_.reset();
     const std::string name = segment_file_name(segment_);
-    std::error_code ec;
-    fs::rename(partial_path(), config_.work_dir / name, ec);
-    if (ec) {
-      return error(ErrorCode::kIoError,
-                   "cannot rename " + partial_path().string() + ": " + ec.message());
-    }
+    RESR_RETURN_IF_ERROR(segment_file_->commit());
+    segment_file_.reset();
     manifest_.segments.push_back({segment_, first_frame_, frames_, name});
     ++segments_written_;
     return write_manifest(config_.work_dir, manifest_);
@@ -89,14 +88,11 @@ class SegmentSink {
   int segments_written() const { return segments_written_; }
 
  private:
-  fs::path partial_path() const {
-    return config_.work_dir / (segment_file_name(segment_) + ".partial");
-  }
-
   const VideoPipelineConfig& config_;
   SegmentManifest& manifest_;
   Rgb48ToEncoderFrame to_frame_;
   std::optional<SegmentWriter> writer_;
+  std::unique_ptr<PendingFile> segment_file_;  // the segment writer_ writes
   int segment_ = -1;
   int64_t first_frame_ = 0;
   int64_t frames_ = 0;

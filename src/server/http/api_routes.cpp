@@ -8,6 +8,7 @@
 #include <memory>
 #include <random>
 
+#include "resr/pending_file.hpp"
 #include "resr/upscale.hpp"
 #include "server/fetch/url_fetcher.hpp"
 #include "server/http/openapi_document.hpp"
@@ -119,23 +120,10 @@ Status send_file(httplib::Response& res, const fs::path& file,
 // Writes bytes durably (temp file, fsync, rename): an accepted task's input
 // survives a kill -9.
 Status write_durably(const fs::path& path, const std::string& bytes) {
-  const fs::path temp = path.string() + ".partial";
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return error(ErrorCode::kIoError, "cannot store the upload in " + temp.string());
-  size_t done = 0;
-  bool ok = true;
-  while (ok && done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) done += static_cast<size_t>(n);
-  }
-  ok = ok && ::fsync(fd) == 0;
-  ok = ::close(fd) == 0 && ok;
-  std::error_code ec;
-  if (ok) fs::rename(temp, path, ec);
-  if (!ok || ec) {
-    fs::remove(temp, ec);
+  auto file = PendingFile::create(path);
+  Status stored = file.is_ok() ? (*file)->write(bytes) : file.status();
+  if (stored.is_ok()) stored = (*file)->commit();
+  if (!stored.is_ok()) {
     return error(ErrorCode::kIoError,
                  "cannot store the upload in " + path.string() + " (disk full?)");
   }

@@ -4,6 +4,8 @@
 
 #include <fstream>
 
+#include "core/pending_file.hpp"
+
 namespace resr {
 
 namespace {
@@ -192,19 +194,17 @@ Status export_onnx(const Graph& graph, const std::filesystem::path& out,
   OnnxWriter writer(g);
   for (int i = 0; i < static_cast<int>(graph.nodes.size()); ++i) writer.write_node(graph, i);
 
-  const std::filesystem::path tmp = out.string() + ".tmp";
+  const auto cannot_write = [&out] {
+    return error(ErrorCode::kIoError, "cannot write ONNX file '" + out.string() +
+                                          "': check the directory exists and is writable");
+  };
+  auto file = PendingFile::create_for_path(out);
+  if (!file.is_ok()) return cannot_write();
   {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f || !model.SerializeToOstream(&f) || !f.flush()) {
-      std::filesystem::remove(tmp);
-      return error(ErrorCode::kIoError, "cannot write ONNX file '" + out.string() +
-                                            "': check the directory exists and is writable");
-    }
+    std::ofstream f((*file)->temp_path(), std::ios::binary | std::ios::trunc);
+    if (!f || !model.SerializeToOstream(&f) || !f.flush()) return cannot_write();
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, out, ec);
-  if (ec) return error(ErrorCode::kIoError, "cannot write '" + out.string() + "': " + ec.message());
-  return Status::ok();
+  return (*file)->commit();
 }
 
 }  // namespace resr
