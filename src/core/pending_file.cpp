@@ -52,8 +52,8 @@ Result<std::unique_ptr<PendingFile>> PendingFile::create(const std::filesystem::
     const int err = errno;
     // Named by its destination: that is the path the user gave.
     return error(ErrorCode::kIoError, "cannot write " + destination.string() +
-                                          ": cannot create a temporary file in " +
-                                          folder.string() + ": " + errno_text(err));
+                                          ": cannot create a temporary file in " + folder.string() +
+                                          ": " + errno_text(err));
   }
   ::fchmod(fd, 0644);  // mkostemp creates 0600; outputs are meant to be shared
   return std::make_unique<PendingFile>(pattern, destination, fd);
