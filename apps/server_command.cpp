@@ -150,6 +150,9 @@ int stop(const ServerArguments& args) {
   if (!config.is_ok()) return report_error(config.status());
   const auto path = config->effective_pid_file();
   const ServerProcess process = probe_pid_file(path);
+  if (!process.refusal.empty()) {
+    return report_error(error(ErrorCode::kInvalidArgument, process.refusal));
+  }
   if (!process.running) {
     std::printf(
         "no server is running%s\n",
@@ -182,6 +185,9 @@ int status(const ServerArguments& args) {
   auto config = effective_config(args);
   if (!config.is_ok()) return report_error(config.status());
   const ServerProcess process = probe_pid_file(config->effective_pid_file());
+  if (!process.refusal.empty()) {
+    return report_error(error(ErrorCode::kInvalidArgument, process.refusal));
+  }
   nlohmann::json out = {{"running", process.running}, {"pid", process.pid}};
   if (process.running) {
     std::string host = process.address.substr(0, process.address.rfind(':'));
