@@ -5,6 +5,7 @@
 #include "resr/pending_file.hpp"
 #include "resr/upscale.hpp"
 #include "server/fetch/url_fetcher.hpp"
+#include "server/http/json_body.hpp"
 #include "server/http/problem_response.hpp"
 #include "server/http/request_admission.hpp"
 #include "server/tasks/task_parameters.hpp"
@@ -46,11 +47,9 @@ Result<RequestFields> request_fields(const httplib::Request& req) {
     if (part.filename.empty()) fields[name] = part.content;
   }
   if (req.get_header_value("Content-Type").rfind("application/json", 0) == 0) {
-    const json body = json::parse(req.body, nullptr, false);
-    if (!body.is_object()) {
-      return error(ErrorCode::kInvalidArgument, "the JSON body is not an object");
-    }
-    for (const auto& [name, value] : body.items()) {
+    Result<json> body = parse_json_object(req.body);
+    if (!body.is_ok()) return body.status();
+    for (const auto& [name, value] : body->items()) {
       fields[name] = value.is_string() ? value.get<std::string>() : value.dump();
     }
   }
