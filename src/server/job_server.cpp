@@ -59,6 +59,7 @@ Result<std::unique_ptr<JobServer>> JobServer::start(const ServerConfig& config) 
 
   HttpLimits limits;
   limits.max_connections = config.max_connections;
+  limits.header_timeout_seconds = config.header_timeout_seconds;
   limits.read_timeout_seconds = config.read_timeout_seconds;
   limits.write_timeout_seconds = config.write_timeout_seconds;
   server->http_ = std::make_unique<BoundedHttpServer>(limits);

@@ -41,6 +41,9 @@ struct ServerConfig {
 
   // Empty: no authentication (the server warns at start).
   std::string token;
+  // Without a token the server listens only on loopback, unless this says
+  // that an open server is meant.
+  bool allow_open_server = false;
 
   // Task store (SQLite) and result images live here.
   std::filesystem::path data_dir = "real-esrgan-serve-data";
@@ -52,6 +55,7 @@ struct ServerConfig {
   int max_queue = 64;
   int task_timeout_seconds = 300;
   int max_connections = 64;
+  int header_timeout_seconds = 5;
   int read_timeout_seconds = 30;
   int write_timeout_seconds = 30;
 

@@ -56,6 +56,8 @@ void register_api_routes(BoundedHttpServer& server, ApiContext& context) {
     return check_request(context, req, res) == 0 ? httplib::Server::HandlerResponse::Unhandled
                                                  : httplib::Server::HandlerResponse::Handled;
   });
+  server.set_privileged_request(
+      [&context](const httplib::Request& req) { return may_use_reserve(context, req); });
   // Called once the response is written, with its final status.
   server.set_logger([&context](const httplib::Request& req, const httplib::Response& res) {
     const double seconds =

@@ -15,6 +15,9 @@
 #include <thread>
 #include <vector>
 
+#include "server/http/connection_triage.hpp"
+#include "server/http/problem_response.hpp"
+
 namespace resr {
 
 namespace {
@@ -32,11 +35,12 @@ class BoundedSocketStream final : public httplib::Stream {
   ~BoundedSocketStream() { stop_counting(); }
 
   // Starts a request (`last`: the connection's last): headers are counted
-  // against max_header_bytes.
-  void begin_request(bool last) {
+  // against max_header_bytes and must all be here by `header_deadline`.
+  void begin_request(bool last, Clock::time_point header_deadline) {
     last_request_ = last;
     reading_headers_ = true;
     header_bytes_ = 0;
+    header_deadline_ = header_deadline;
     start_phase(read_phase_);
     writing_ = false;
     close_after_response_ = false;
@@ -63,17 +67,20 @@ class BoundedSocketStream final : public httplib::Stream {
   // (what it sent is incomplete, so the connection cannot be reused).
   bool close_requested() const { return close_after_response_ || broken_; }
 
-  // Waits for the next request on a kept-alive connection; false when it does
-  // not come within the idle time or the server stops.
-  bool wait_for_next_request(int idle_seconds, const std::atomic<socket_t>& server_socket) {
+  // Waits for the next request until `until`; false when it does not come,
+  // the server stops, or (with `idle`: a kept-alive connection, which may be
+  // closed to make room) the connection was closed for a new one.
+  bool wait_for_next_request(Clock::time_point until, const std::atomic<socket_t>& server_socket,
+                             IdleConnections* idle) {
     if (buffered() > 0) return true;
-    const auto until = Clock::now() + std::chrono::seconds(idle_seconds);
-    while (server_socket != INVALID_SOCKET && Clock::now() < until) {
+    if (idle != nullptr) idle->enter(sock_);
+    int ready = 0;
+    while (ready == 0 && server_socket != INVALID_SOCKET && Clock::now() < until) {
       // Short slices so a stopping server is noticed.
-      const int ready = wait(POLLIN, 100);
-      if (ready != 0) return ready > 0;
+      ready = wait(POLLIN, 100);
     }
-    return false;
+    if (idle != nullptr && !idle->leave(sock_)) return false;
+    return ready > 0;
   }
 
   bool is_readable() const override {
@@ -86,8 +93,11 @@ class BoundedSocketStream final : public httplib::Stream {
   ssize_t read(char* ptr, size_t size) override {
     if (reading_headers_ && header_bytes_ >= limits_.max_header_bytes) return give_up();
     if (buffered() == 0) {
-      const int timeout = phase_timeout_ms(read_phase_, limits_.read_timeout_seconds);
-      if (timeout <= 0 || wait(POLLIN, timeout) <= 0) return give_up();
+      int timeout = phase_timeout_ms(read_phase_, limits_.read_timeout_seconds);
+      if (reading_headers_) timeout = std::min(timeout, ms_until(header_deadline_));
+      const int ready = timeout <= 0 ? 0 : wait(POLLIN, timeout);
+      if (ready == 0) return too_slow();
+      if (ready < 0) return give_up();
       const ssize_t n = ::recv(sock_, buffer_, sizeof buffer_, 0);
       if (n <= 0) {
         broken_ = true;
@@ -106,6 +116,7 @@ class BoundedSocketStream final : public httplib::Stream {
   }
 
   ssize_t write(const char* ptr, size_t size) override {
+    if (answered_) return -1;  // the client has its answer (408) already
     if (!writing_) {
       writing_ = true;
       start_phase(write_phase_);
@@ -147,6 +158,29 @@ class BoundedSocketStream final : public httplib::Stream {
   ssize_t give_up() {
     broken_ = true;
     return -1;
+  }
+
+  // The client stopped sending in the middle of a request: 408, which
+  // httplib would answer as a malformed request (400). A connection that
+  // sent nothing of a request is closed without a word.
+  ssize_t too_slow() {
+    if (!reading_headers_ || header_bytes_ > 0) {
+      const std::string reply = raw_problem_response(
+          408, reading_headers_
+                   ? "the request headers did not arrive within " +
+                         std::to_string(limits_.header_timeout_seconds) +
+                         " s (server setting header_timeout_seconds)"
+                   : "the request body stopped arriving, or came too slowly (server setting "
+                     "read_timeout_seconds)");
+      ::send(sock_, reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      answered_ = true;
+    }
+    return give_up();
+  }
+
+  static int ms_until(Clock::time_point deadline) {
+    return static_cast<int>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
   }
 
   int wait(short events, int timeout_ms) const {
@@ -199,22 +233,45 @@ class BoundedSocketStream final : public httplib::Stream {
   bool writing_ = false;
   bool close_after_response_ = false;
   bool broken_ = false;
+  bool answered_ = false;
+  Clock::time_point header_deadline_;
   Phase read_phase_, write_phase_;
 };
 
 thread_local BoundedSocketStream* t_stream = nullptr;
 
-// Connection threads for `size` open connections. A connection counts as
-// open (in `open`) from its accept until its last response is decided (see
-// BoundedSocketStream::stop_counting); its thread stays busy a little longer,
-// writing that response and closing, so there are twice as many threads as
-// open connections allowed. One more thread answers connections that arrive
-// while `size` are open, or every thread is busy, with a 503: none waits
+}  // namespace
+
+// Connection threads for `size` open connections and `reserve` reserved
+// ones. A connection counts as open (in `open`) from its accept until its
+// last response is decided (see BoundedSocketStream::stop_counting); its
+// thread stays busy a little longer, writing that response and closing, so
+// there are twice as many threads as open connections allowed. When `size`
+// are open, the connection idle longest makes room; with none idle, or every
+// thread busy, one more thread hands the connection to triage: none waits
 // unseen in a queue.
 class ConnectionPool final : public httplib::TaskQueue {
  public:
-  ConnectionPool(size_t size, std::atomic<int>& open)
-      : size_(size), threads_count_(2 * size), open_(open) {
+  struct Counters {
+    std::atomic<int>& open;
+    std::atomic<int>& reserved;
+    IdleConnections& idle;
+  };
+
+  ConnectionPool(size_t size, size_t reserve, Counters counters, size_t max_header_bytes,
+                 std::function<bool(const httplib::Request&)> privileged,
+                 std::function<void(int)> serve_reserved)
+      : size_(size),
+        reserve_(reserve),
+        threads_count_(2 * size + reserve),
+        counters_(counters),
+        serve_reserved_(std::move(serve_reserved)),
+        triage_(std::make_unique<ConnectionTriage>(
+            max_header_bytes,
+            [privileged = std::move(privileged)](const httplib::Request& req) {
+              return privileged && privileged(req);
+            },
+            [this](int fd) { return enqueue_reserved(fd); })) {
     for (size_t i = 0; i < threads_count_; ++i)
       threads_.emplace_back([this] { serve(jobs_, false); });
     threads_.emplace_back([this] { serve(rejects_, true); });
@@ -227,12 +284,16 @@ class ConnectionPool final : public httplib::TaskQueue {
     bool reject;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      reject = static_cast<size_t>(open_) >= size_ || jobs_.queue.size() + busy_ >= threads_count_;
-      if (!reject) ++open_;
+      reject = jobs_.queue.size() + busy_ >= threads_count_ ||
+               (static_cast<size_t>(counters_.open) >= size_ && !counters_.idle.evict_oldest());
+      if (!reject) ++counters_.open;
       (reject ? rejects_ : jobs_).queue.push_back(std::move(fn));
     }
     (reject ? rejects_ : jobs_).ready.notify_one();
   }
+
+  // For the connection a rejected job carries.
+  void triage(int fd) { triage_->add(fd); }
 
   void shutdown() override {
     {
@@ -242,6 +303,7 @@ class ConnectionPool final : public httplib::TaskQueue {
     jobs_.ready.notify_all();
     rejects_.ready.notify_all();
     for (std::thread& t : threads_) t.join();
+    triage_.reset();  // no thread hands it connections any more
   }
 
  private:
@@ -249,6 +311,20 @@ class ConnectionPool final : public httplib::TaskQueue {
     std::deque<std::function<void()>> queue;
     std::condition_variable ready;
   };
+
+  bool enqueue_reserved(int fd) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (shutdown_ || static_cast<size_t>(counters_.reserved) >= reserve_ ||
+          jobs_.queue.size() + busy_ >= threads_count_) {
+        return false;
+      }
+      ++counters_.reserved;
+      jobs_.queue.push_back([this, fd] { serve_reserved_(fd); });
+    }
+    jobs_.ready.notify_one();
+    return true;
+  }
 
   void serve(Jobs& jobs, bool reject) {
     t_reject_connection = reject;
@@ -270,34 +346,28 @@ class ConnectionPool final : public httplib::TaskQueue {
     }
   }
 
-  const size_t size_, threads_count_;
-  std::atomic<int>& open_;
+  const size_t size_, reserve_, threads_count_;
+  Counters counters_;
+  std::function<void(int)> serve_reserved_;
   std::mutex mutex_;
   Jobs jobs_, rejects_;
   size_t busy_ = 0;
   bool shutdown_ = false;
   std::vector<std::thread> threads_;
+  std::unique_ptr<ConnectionTriage> triage_;
 };
-
-const std::string& busy_response() {
-  static const std::string response = [] {
-    const std::string body = R"({"type":"about:blank","title":"Service Unavailable","status":503,)"
-                             R"("detail":"too many open connections; retry shortly"})";
-    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\n"
-           "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
-           std::to_string(body.size()) + "\r\n\r\n" + body;
-  }();
-  return response;
-}
-
-}  // namespace
 
 BoundedHttpServer::BoundedHttpServer(HttpLimits limits)
     : limits_(limits),
       admission_(static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))) {
   new_task_queue = [this] {
-    return new ConnectionPool(static_cast<size_t>(std::max(1, limits_.max_connections)),
-                              open_connections_);
+    pool_ = new ConnectionPool(
+        static_cast<size_t>(std::max(1, limits_.max_connections)),
+        static_cast<size_t>(std::max(0, limits_.reserved_connections)),
+        {open_connections_, reserved_connections_, idle_}, limits_.max_header_bytes,
+        [this](const httplib::Request& req) { return privileged_ && privileged_(req); },
+        [this](int fd) { serve_connection(fd, true); });
+    return pool_;
   };
   set_read_timeout(limits_.read_timeout_seconds);
   set_write_timeout(limits_.write_timeout_seconds);
@@ -321,27 +391,33 @@ void BoundedHttpServer::close_connection_after_response() {
 
 bool BoundedHttpServer::process_and_close_socket(socket_t sock) {
   if (t_reject_connection) {
-    // Best effort, without waiting on a client that does not read.
-    ::send(sock, busy_response().data(), busy_response().size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    ::shutdown(sock, SHUT_RDWR);
-    ::close(sock);
+    pool_->triage(sock);
     return false;
   }
+  return serve_connection(sock, false);
+}
+
+bool BoundedHttpServer::serve_connection(socket_t sock, bool reserved) {
   // httplib writes a response's headers and body separately: with Nagle's
   // algorithm the body would wait for the client's delayed ACK (40 ms) on
   // every kept-alive request.
   const int no_delay = 1;
   ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &no_delay, sizeof no_delay);
-  BoundedSocketStream stream(sock, limits_, open_connections_);
+  BoundedSocketStream stream(sock, limits_, reserved ? reserved_connections_ : open_connections_);
   t_stream = &stream;
+  const auto header_time = std::chrono::seconds(limits_.header_timeout_seconds);
+  const int requests = reserved ? 1 : limits_.keep_alive_requests;
+  auto header_deadline = Clock::now() + header_time;  // the first request's: from the accept
   bool ok = true;
-  for (int n = 0; n < limits_.keep_alive_requests && svr_sock_ != INVALID_SOCKET; ++n) {
+  for (int n = 0; n < requests && svr_sock_ != INVALID_SOCKET; ++n) {
     // A request takes an admission slot once its first bytes are here.
-    const int idle_seconds =
-        n == 0 ? limits_.read_timeout_seconds : limits_.keep_alive_idle_seconds;
-    if (!stream.wait_for_next_request(idle_seconds, svr_sock_)) break;
-    const bool last = n + 1 == limits_.keep_alive_requests;
-    stream.begin_request(last);
+    const auto until = n == 0
+                           ? header_deadline
+                           : Clock::now() + std::chrono::seconds(limits_.keep_alive_idle_seconds);
+    if (!stream.wait_for_next_request(until, svr_sock_, n == 0 ? nullptr : &idle_)) break;
+    if (n > 0) header_deadline = Clock::now() + header_time;
+    const bool last = n + 1 == requests;
+    stream.begin_request(last, header_deadline);
     bool connection_closed = false;
     {
       RequestAdmission::Admitted admitted(admission_);

@@ -89,6 +89,18 @@ void set_problem(httplib::Response& res, int status, const std::string& detail,
   res.set_content(body.dump(), "application/problem+json");
 }
 
+std::string raw_problem_response(int status, const std::string& detail,
+                                 const std::string& extra_headers) {
+  const std::string body = nlohmann::json{
+      {"type", "about:blank"},
+      {"title", reason_phrase(status)},
+      {"status", status},
+      {"detail", detail}}.dump();
+  return "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) +
+         "\r\nContent-Type: application/problem+json\r\n" + extra_headers +
+         "Connection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
 void set_problem(httplib::Response& res, const Status& status) {
   set_problem(res, http_status_for(status.code()), status.message(),
               {{"code", error_code_name(status.code())}});

@@ -22,6 +22,11 @@ void set_problem(httplib::Response& res, int status, const std::string& detail,
 // The problem for a Status, with its error code name as `code`.
 void set_problem(httplib::Response& res, const Status& status);
 
+// A whole HTTP/1.1 response carrying a problem, ending its connection: for
+// the transport, which answers some connections before httplib parses them.
+std::string raw_problem_response(int status, const std::string& detail,
+                                 const std::string& extra_headers = "");
+
 // Seconds a client is asked to wait (Retry-After) before retrying a refusal.
 inline constexpr int kRetryAfterSeconds = 1;
 

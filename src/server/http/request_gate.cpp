@@ -23,6 +23,11 @@ bool is_open_route(const httplib::Request& req) {
 
 }  // namespace
 
+bool may_use_reserve(const ApiContext& ctx, const httplib::Request& req) {
+  return is_open_route(req) ||
+         (!ctx.config->token.empty() && request_has_token(req, ctx.config->token));
+}
+
 int check_request(const ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
   if (!is_open_route(req) && !request_has_token(req, ctx.config->token)) {
     refuse_unread(res, 401,

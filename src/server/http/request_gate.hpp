@@ -12,4 +12,8 @@ namespace resr {
 // problem is in `res`, and the connection closes after it: the body is unread).
 int check_request(const ApiContext& ctx, const httplib::Request& req, httplib::Response& res);
 
+// A probe, or a request with the configured token: it may be served on a
+// reserved connection when slow or anonymous clients hold all the others.
+bool may_use_reserve(const ApiContext& ctx, const httplib::Request& req);
+
 }  // namespace resr
