@@ -1,5 +1,7 @@
 #include "server/http/token_auth.hpp"
 
+#include <strings.h>
+
 namespace resr {
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
@@ -17,13 +19,17 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 bool request_has_token(const httplib::Request& req, const std::string& token) {
   if (token.empty()) return true;
   if (req.has_header("X-Token")) return constant_time_equal(req.get_header_value("X-Token"), token);
+  // RFC 9110 11.1: the scheme name is case-insensitive, then one or more spaces.
   const std::string authorization = req.get_header_value("Authorization");
-  constexpr std::string_view kBearer = "Bearer ";
-  if (authorization.size() > kBearer.size() &&
-      authorization.compare(0, kBearer.size(), kBearer) == 0) {
-    return constant_time_equal(std::string_view(authorization).substr(kBearer.size()), token);
+  constexpr std::string_view kBearer = "bearer";
+  if (authorization.size() <= kBearer.size() ||
+      strncasecmp(authorization.c_str(), kBearer.data(), kBearer.size()) != 0 ||
+      authorization[kBearer.size()] != ' ') {
+    return false;
   }
-  return false;
+  const size_t credentials = authorization.find_first_not_of(' ', kBearer.size());
+  if (credentials == std::string::npos) return false;
+  return constant_time_equal(std::string_view(authorization).substr(credentials), token);
 }
 
 }  // namespace resr

@@ -1,5 +1,6 @@
-// The API token: sent as `X-Token: T` or `Authorization: Bearer T`, compared
-// in constant time so response timing reveals nothing about it.
+// The API token: sent as `X-Token: T` or `Authorization: Bearer T` (the
+// scheme in any case), compared in constant time so response timing reveals
+// nothing about it.
 #pragma once
 
 #include <httplib.h>
