@@ -41,6 +41,12 @@ int check_request(const ApiContext& ctx, const httplib::Request& req, httplib::R
     return 411;
   }
   const std::string length_text = req.get_header_value("Content-Length");
+  // Without a length httplib would read the body until the client closes.
+  if (length_text.empty() && req.method == "POST") {
+    refuse_unread(res, 411,
+                  "this request needs a body, sent with a Content-Length header (none was given)");
+    return 411;
+  }
   if (!length_text.empty()) {
     const unsigned long long length = std::strtoull(length_text.c_str(), nullptr, 10);
     if (length > static_cast<unsigned long long>(ctx.config->max_upload_bytes)) {
