@@ -1,5 +1,7 @@
 #include "server/http/task_intake.hpp"
 
+#include <openssl/sha.h>
+
 #include <random>
 
 #include "resr/pending_file.hpp"
@@ -135,12 +137,56 @@ std::optional<InputSource> validate_input(const httplib::Request& req, const Req
   return source;
 }
 
-// Step 3: a repeated Idempotency-Key names the task it created.
-std::optional<TaskRecord> repeated_task(ApiContext& ctx, const std::string& key) {
+// What a request asks for, as a SHA-256: its parameters and its input (the
+// uploaded bytes and name, or the URL, unfetched).
+std::string request_digest(const TaskParameters& params, const InputSource& source, bool sync) {
+  std::string what = to_json(params).dump() + (sync ? "\nsync\n" : "\nqueued\n");
+  what += source.url ? "url\n" + *source.url
+                     : "file\n" + source.file->filename + "\n" + source.file->content;
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(what.data()), what.size(), digest);
+  std::string hex;
+  for (unsigned char byte : digest) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    hex += kHex[byte >> 4];
+    hex += kHex[byte & 15];
+  }
+  return hex;
+}
+
+// A task found under the request's Idempotency-Key is its answer only if it
+// was made by the same request (IETF Idempotency-Key draft: 422 otherwise).
+// Tasks stored before digests were kept have none and are taken as the same.
+bool same_request(const TaskRecord& found, const std::string& digest, httplib::Response& res) {
+  if (found.request_digest.empty() || found.request_digest == digest) return true;
+  set_problem(res, 422,
+              "this Idempotency-Key was used for another request (other parameters, file or "
+              "URL); send a new key for a new request",
+              {{"task_id", found.id}});
+  return false;
+}
+
+// Step 3: a repeated Idempotency-Key names the task it created. nullopt
+// with `res` set: refused; nullopt else: a new request.
+std::optional<TaskRecord> repeated_task(ApiContext& ctx, const std::string& key,
+                                        const std::string& digest, httplib::Response& res,
+                                        bool& refused) {
+  refused = false;
   if (key.empty()) return std::nullopt;
+  if (key.size() > kMaxIdempotencyKeyBytes) {
+    set_problem(res, 400,
+                "the Idempotency-Key header is " + std::to_string(key.size()) +
+                    " bytes, over the limit of " + std::to_string(kMaxIdempotencyKeyBytes));
+    refused = true;
+    return std::nullopt;
+  }
   Result<std::optional<TaskRecord>> existing = ctx.store->find_by_idempotency_key(key);
-  if (existing.is_ok() && existing->has_value()) return **existing;
-  return std::nullopt;
+  if (!existing.is_ok() || !existing->has_value()) return std::nullopt;
+  if (!same_request(**existing, digest, res)) {
+    refused = true;
+    return std::nullopt;
+  }
+  return **existing;
 }
 
 bool queue_has_room(ApiContext& ctx, httplib::Response& res) {
@@ -240,7 +286,10 @@ std::optional<TaskRecord> store_task(ApiContext& ctx, TaskRecord task, const std
     set_problem(res, stored.status());
     return std::nullopt;
   }
-  if (stored->id != task.id) discard_input();  // the key was taken meanwhile
+  if (stored->id != task.id) {  // the key was taken meanwhile
+    discard_input();
+    if (!same_request(*stored, task.request_digest, res)) return std::nullopt;
+  }
   ctx.worker->wake();
   if (stored->id == task.id) ctx.metrics->task_submitted();
   return *stored;
@@ -256,10 +305,15 @@ std::optional<TaskRecord> accept_task(ApiContext& ctx, const httplib::Request& r
   }
   std::optional<ParsedRequest> parsed = parse_request(ctx, req, res, route.sync);
   if (!parsed) return std::nullopt;
-  const std::string key = route.sync ? "" : req.get_header_value("Idempotency-Key");
-  if (std::optional<TaskRecord> repeated = repeated_task(ctx, key)) return repeated;
   std::optional<InputSource> source = validate_input(req, parsed->fields, res, route);
   if (!source) return std::nullopt;
+  const std::string key = route.sync ? "" : req.get_header_value("Idempotency-Key");
+  const std::string digest = request_digest(parsed->params, *source, route.sync);
+  bool refused = false;
+  if (std::optional<TaskRecord> repeated = repeated_task(ctx, key, digest, res, refused)) {
+    return repeated;
+  }
+  if (refused) return std::nullopt;
   if (!route.sync && !queue_has_room(ctx, res)) return std::nullopt;
   std::optional<FetchedUrl> fetched;
   if (source->url) {
@@ -271,6 +325,7 @@ std::optional<TaskRecord> accept_task(ApiContext& ctx, const httplib::Request& r
   task.params = parsed->params;
   task.sync = route.sync;
   task.idempotency_key = key;
+  task.request_digest = digest;
   task.input_name = source->url ? *source->url : source->file->filename;
   task.created_at = unix_now();
   return store_task(ctx, std::move(task), fetched ? fetched->body : source->file->content, res);

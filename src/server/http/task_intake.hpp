@@ -13,6 +13,9 @@
 
 namespace resr {
 
+// The longest Idempotency-Key taken (the draft's keys are UUIDs and such).
+inline constexpr size_t kMaxIdempotencyKeyBytes = 255;
+
 struct IntakeRoute {
   bool sync = false;                               // POST /upscale: the client waits for the image
   std::initializer_list<const char*> file_fields;  // the first is named in messages

@@ -43,6 +43,7 @@ struct TaskRecord {
   TaskParameters params;
   bool sync = false;            // POST /upscale: a client waits on the connection
   std::string idempotency_key;  // empty: none
+  std::string request_digest;   // SHA-256 of what was asked: a reused key must ask the same
   std::string input_path;       // the uploaded or fetched bytes
   std::string input_name;       // the client's file name or URL, for messages
   std::string output_path;

@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS tasks (
   started_at REAL NOT NULL DEFAULT 0,
   finished_at REAL NOT NULL DEFAULT 0,
   expires_at REAL NOT NULL DEFAULT 0,
-  expired INTEGER NOT NULL DEFAULT 0
+  expired INTEGER NOT NULL DEFAULT 0,
+  request_digest TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks (state, sync, seq);
 )sql";
@@ -45,7 +46,7 @@ CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks (state, sync, seq);
 constexpr const char* kColumns =
     "id, state, params, sync, idempotency_key, input_path, input_name, output_path, method, "
     "error, error_code, input_width, input_height, output_width, output_height, output_bytes, "
-    "created_at, started_at, finished_at, expires_at, expired";
+    "created_at, started_at, finished_at, expires_at, expired, request_digest";
 
 constexpr double kKeepExpiredRowsSeconds = 86400;
 
@@ -115,6 +116,7 @@ TaskRecord read_row(const Statement& s) {
   t.finished_at = s.number(18);
   t.expires_at = s.number(19);
   t.expired = s.integer(20) != 0;
+  t.request_digest = s.text(21);
   return t;
 }
 
@@ -125,6 +127,12 @@ Result<std::unique_ptr<TaskStore>> TaskStore::open(const std::filesystem::path& 
                         SqliteConnection::open(file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
   for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", kSchema}) {
     RESR_RETURN_IF_ERROR(writer->exec(sql).with_context("task store " + file.string()));
+  }
+  // A store made before tasks kept their request's digest gains the column.
+  if (!writer->exec("SELECT request_digest FROM tasks LIMIT 0").is_ok()) {
+    RESR_RETURN_IF_ERROR(
+        writer->exec("ALTER TABLE tasks ADD COLUMN request_digest TEXT NOT NULL DEFAULT ''")
+            .with_context("task store " + file.string()));
   }
   return std::unique_ptr<TaskStore>(new TaskStore(std::move(writer), file));
 }
@@ -186,8 +194,8 @@ Result<TaskRecord> TaskStore::insert(const TaskRecord& task) {
   }
   Statement s(*writer_,
               "INSERT INTO tasks (id, state, params, sync, idempotency_key, input_path, "
-              "input_name, input_width, input_height, created_at) "
-              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+              "input_name, input_width, input_height, created_at, request_digest) "
+              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
   RESR_RETURN_IF_ERROR(s.prepared());
   s.bind(1, task.id);
   s.bind(2, std::string(task_state_name(task.state)));
@@ -199,6 +207,7 @@ Result<TaskRecord> TaskStore::insert(const TaskRecord& task) {
   s.bind(8, task.input_width);
   s.bind(9, task.input_height);
   s.bind(10, task.created_at);
+  s.bind(11, task.request_digest);
   if (s.step() != SQLITE_DONE) return s.failure("cannot store task " + task.id);
   return task;
 }
