@@ -29,8 +29,8 @@ TEST(ServerAuthScheme, WrongTokenOrSchemeIsStillRefused) {
   TestServer server(config);
   ASSERT_TRUE(server.ok());
   auto client = server.client();
-  for (const std::string value : {"bearer wrong", "Basic s3cret", "bearer", "bearers3cret",
-                                  "s3cret", "bearer s3cret x"}) {
+  for (const std::string value :
+       {"bearer wrong", "Basic s3cret", "bearer", "bearers3cret", "s3cret", "bearer s3cret x"}) {
     expect_problem_reply(client.Get("/health", {{"Authorization", value}}), 401, "API token");
   }
 }
