@@ -29,6 +29,7 @@ struct ServerArguments {
   int stop_timeout_seconds = 0;
   CLI::Option* port = nullptr;
   CLI::Option* host = nullptr;
+  CLI::Option* allow_open_server = nullptr;
   // -m, --models-dir, --srvgg-activation, -e, --backend, -j, --precision: as the CLI's.
   RuntimeOptions runtime;
   CLI::Option* model = nullptr;
@@ -52,6 +53,7 @@ Result<ServerConfig> effective_config(const ServerArguments& args) {
   const ServerConfig& f = args.flags;
   if (given(args.port)) config.port = f.port;
   if (given(args.host)) config.host = f.host;
+  if (given(args.allow_open_server)) config.allow_open_server = true;
   const RuntimeOptions& r = args.runtime;
   if (given(args.model)) config.model = r.model.model;
   if (given(args.engine)) config.engine = r.engine;
@@ -244,6 +246,9 @@ void add_server_command(CLI::App& app, int& exit_code) {
   a.port = start->add_option("-p,--port", a.flags.port, "TCP port (0: any free port)")
                ->check(CLI::Range(0, 65535));
   a.host = start->add_option("--host", a.flags.host, "address to listen on");
+  a.allow_open_server =
+      start->add_flag("--allow-open-server", a.flags.allow_open_server,
+                      "listen beyond loopback without a token (anyone who reaches it can use it)");
   a.runtime.add_to(*start);
   a.model = start->get_option("--model");
   a.engine = start->get_option("--engine");

@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "server/listen_exposure.hpp"
+
 namespace resr {
 
 namespace fs = std::filesystem;
 
 Result<std::unique_ptr<JobServer>> JobServer::start(const ServerConfig& config) {
+  RESR_RETURN_IF_ERROR(check_listen_exposure(config));
   std::unique_ptr<JobServer> server(new JobServer());
   server->config_ = config;
   const fs::path inputs = config.data_dir / "inputs";
