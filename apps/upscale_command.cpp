@@ -8,9 +8,12 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 
 #include "cli/job_list.hpp"
+#include "interrupts.hpp"
 #include "numeric_flags.hpp"
+#include "resr/pending_file.hpp"
 #include "resr/upscale.hpp"
 #include "runtime_options.hpp"
 
@@ -313,7 +316,7 @@ void upscale_all(const UpscaleArgs& args, const JobList& list, Session& session,
     encoding.reset();
     return go_on;
   };
-  for (size_t i = 0; i < list.jobs.size(); ++i) {
+  for (size_t i = 0; i < list.jobs.size() && !interrupted(); ++i) {
     const UpscaleJob& job = list.jobs[i];
     options.callbacks.progress = [&progress, i](int done, int total) {
       progress.tiles(i, done, total);
@@ -361,10 +364,20 @@ UpscaleRequest model_request(const UpscaleArgs& args, int64_t budget) {
   return request;
 }
 
+// Partial files a killed run left in the folders this run writes to.
+void remove_stale_partial_files_of(const JobList& list) {
+  std::set<fs::path> folders;
+  for (const UpscaleJob& job : list.jobs) {
+    folders.insert(job.output.parent_path().empty() ? fs::path(".") : job.output.parent_path());
+  }
+  for (const fs::path& folder : folders) remove_stale_partial_files(folder);
+}
+
 }  // namespace
 
 int run_upscale(const UpscaleArgs& args) {
   const auto start = Clock::now();
+  const std::atomic<bool>* cancel = stop_on_interrupt();  // before the model loads: it can be slow
   if (args.gpu_id >= 0) {
     return report_error(error(ErrorCode::kUnavailable,
                               "GPU " + std::to_string(args.gpu_id) +
@@ -376,16 +389,19 @@ int run_upscale(const UpscaleArgs& args) {
   auto budget = parse_byte_size(args.max_memory);
   if (!budget.is_ok()) return report_error(budget.status().with_context("--max-memory"));
 
+  remove_stale_partial_files_of(*list);
+
   auto model = args.runtime.prepare();
   if (!model.is_ok()) return report_error(model.status());
   std::unique_ptr<Session> session = model->compiled->new_session();
-  const UpscaleOptions options = plan_upscale(*model, model_request(args, *budget));
+  UpscaleOptions options = plan_upscale(*model, model_request(args, *budget));
+  options.callbacks.cancel = cancel;
 
   Progress progress(args.quiet, list->jobs.size());
   RunRecord run(args, *list, progress);
   upscale_all(args, *list, *session, options, progress, run);
   if (args.json) run.print_json(*model, options, seconds_since(start));
-  return run.exit_code();
+  return interrupted() ? exit_code_for(ErrorCode::kCancelled) : run.exit_code();
 }
 
 }  // namespace resr

@@ -15,6 +15,7 @@ extern "C" {
 #include <libavutil/pixdesc.h>
 }
 
+#include "interrupts.hpp"
 #include "numeric_flags.hpp"
 #include "resr/video.hpp"
 #include "runtime_options.hpp"
@@ -43,10 +44,6 @@ struct VideoArgs {
   bool quiet = false;
   bool benchmark_inference_only = false;
 };
-
-std::atomic<bool> g_interrupted{false};
-
-extern "C" void on_interrupt(int) { g_interrupted.store(true); }
 
 using Clock = std::chrono::steady_clock;
 
@@ -240,15 +237,13 @@ int upscale_video(const VideoArgs& a, VideoReader& reader, Session& session,
   auto manifest = prepare_work_directory(a, work_dir, fingerprint(a, model.info, stream));
   if (!manifest.is_ok()) return report_error(manifest.status());
 
-  std::signal(SIGINT, on_interrupt);
-  std::signal(SIGTERM, on_interrupt);
   VideoProgress progress(a.quiet, src.expected_frames);
   VideoPipelineConfig config;
   config.encoder = a.encoder;
   config.stream = stream;
   config.upscale = spec;
   config.work_dir = work_dir;
-  config.cancel = &g_interrupted;
+  config.cancel = stop_on_interrupt();
   config.progress = [&progress](int64_t done, int64_t resumed) { progress.update(done, resumed); };
   const auto pipeline_start = Clock::now();
   auto report = run_video_pipeline(reader, session, *manifest, config);

@@ -1,6 +1,7 @@
 #include "core/pending_file.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,8 +38,8 @@ PendingFile::PendingFile(std::filesystem::path temp, std::filesystem::path desti
     : temp_(std::move(temp)), destination_(std::move(destination)), fd_(fd) {}
 
 PendingFile::~PendingFile() {
+  if (!committed_) ::unlink(temp_.c_str());  // before the lock goes with the descriptor
   if (fd_ >= 0) ::close(fd_);
-  if (!committed_) ::unlink(temp_.c_str());
 }
 
 Result<std::unique_ptr<PendingFile>> PendingFile::create(const std::filesystem::path& destination) {
@@ -55,15 +56,15 @@ Result<std::unique_ptr<PendingFile>> PendingFile::create(const std::filesystem::
                                           ": cannot create a temporary file in " + folder.string() +
                                           ": " + errno_text(err));
   }
-  ::fchmod(fd, 0644);  // mkostemp creates 0600; outputs are meant to be shared
+  ::fchmod(fd, 0644);    // mkostemp creates 0600; outputs are meant to be shared
+  ::flock(fd, LOCK_EX);  // a new file: the lock is ours at once
   return std::make_unique<PendingFile>(pattern, destination, fd);
 }
 
 Result<std::unique_ptr<PendingFile>> PendingFile::create_for_path(
     const std::filesystem::path& destination) {
   RESR_ASSIGN_OR_RETURN(std::unique_ptr<PendingFile> file, create(destination));
-  ::close(file->fd_);
-  file->fd_ = -1;
+  file->by_path_ = true;  // fd_ stays open only to hold the lock
   return file;
 }
 
@@ -95,8 +96,8 @@ Status PendingFile::finish_writing() {
 }
 
 Status PendingFile::commit() {
-  if (fd_ >= 0) {
-    RESR_RETURN_IF_ERROR(finish_writing());
+  if (!by_path_) {
+    if (fd_ >= 0) RESR_RETURN_IF_ERROR(finish_writing());
   } else {
     // Written by path: its writer closed it, so it is synced from a new descriptor.
     RESR_RETURN_IF_ERROR(sync_path(temp_, O_RDONLY));
@@ -117,6 +118,35 @@ bool is_partial_name(const std::string& name) {
   return name.size() > 1 + random + 1 + suffix && name[0] == '.' &&
          name.compare(name.size() - suffix, suffix, kPartialSuffix) == 0 &&
          name[name.size() - suffix - random - 1] == '.';
+}
+
+namespace {
+
+// Whether `path` is a partial file no live writer holds and none has touched
+// for `min_age`; it is unlinked while its lock is held, so no writer can take
+// it in between.
+bool remove_if_stale(const std::filesystem::path& path, std::chrono::seconds min_age) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st {};
+  const bool old_file = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+                        ::time(nullptr) - st.st_mtime >= min_age.count();
+  const bool removed =
+      old_file && ::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::unlink(path.c_str()) == 0;
+  ::close(fd);
+  return removed;
+}
+
+}  // namespace
+
+int remove_stale_partial_files(const std::filesystem::path& folder, std::chrono::seconds min_age) {
+  std::error_code ec;
+  int removed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+    if (is_partial_name(entry.path().filename().string()) && remove_if_stale(entry.path(), min_age))
+      ++removed;
+  }
+  return removed;
 }
 
 }  // namespace resr

@@ -11,8 +11,13 @@
 //
 // A writer that takes a path (libvips, libav, protobuf streams) writes to
 // temp_path() of a file made with create_for_path, then commits it.
+//
+// A temporary file is locked (flock) for as long as its PendingFile lives, so
+// remove_stale_partial_files tells one a live writer holds from one left by a
+// killed run.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -50,11 +55,19 @@ class PendingFile {
  private:
   std::filesystem::path temp_;
   std::filesystem::path destination_;
-  int fd_;
+  int fd_;                // open (and locked) until commit or destruction
+  bool by_path_ = false;  // written through temp_path() by the caller's writer
   bool committed_ = false;
 };
 
 // Whether `name` (a file name, no folder) is a PendingFile's temporary name.
 bool is_partial_name(const std::string& name);
+
+// Removes the partial files in `folder` (not below it) that a killed run
+// left: regular files with a partial name, not locked by a live PendingFile
+// and unmodified for `min_age` (a file just made, not yet locked, is spared).
+// Returns how many it removed; a folder that cannot be read removes none.
+int remove_stale_partial_files(const std::filesystem::path& folder,
+                               std::chrono::seconds min_age = std::chrono::seconds(5));
 
 }  // namespace resr

@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "core/pending_file.hpp"
+#include "image/kill_on_cancel.hpp"
 #include "image/vips_runtime.hpp"
 
 namespace resr {
@@ -238,17 +239,23 @@ int64_t pipeline_buffer_bytes(int width, int height, int channels, int bit_depth
 namespace {
 
 // Writes `image` (the whole pipeline, or pixels already in memory) to a
-// temporary file beside `output` and renames it into place. `producer`, when
-// the pixels are still being computed, has the last word on success.
+// temporary file beside `output` and renames it into place; `cancel` stops the
+// encoding (kCancelled, the temporary file removed). `producer`, when the
+// pixels are still being computed, has the last word on success.
 Status write_output(VipsImage* image, const fs::path& output, const OutputOptions& format,
-                    int bit_depth, const StripProducer* producer) {
+                    int bit_depth, const StripProducer* producer, const std::atomic<bool>* cancel) {
   RESR_ASSIGN_OR_RETURN(std::unique_ptr<PendingFile> file, PendingFile::create_for_path(output));
   VipsPtr<VipsTarget> target(vips_target_new_to_file(file->temp_path().c_str()));
   if (!target) {
     return error(ErrorCode::kIoError, "cannot write " + output.string() + ": " + take_vips_error());
   }
+  KillOnCancel kill(image, cancel);
   const bool saved = save(image, target.get(), format, bit_depth) == 0;
   target.reset();
+  if (kill.cancelled()) {
+    take_vips_error();
+    return error(ErrorCode::kCancelled, "writing " + output.string() + " cancelled");
+  }
   // libvips 8.14 can lose a worker thread's error and report success (fixed in
   // 8.15.5, libvips PR #4116): the producer's own record decides as well.
   if (!saved || (producer && (!producer->failure.is_ok() || !producer->upscaler.finished()))) {
@@ -367,7 +374,8 @@ Result<UpscaleReport> upscale_image(Session& session, InputImage input, const fs
   return run_pipeline(
       session, std::move(input), format, options, false,
       [&](VipsImage* image, const UpscaleReport& report, const StripProducer& producer) {
-        return write_output(image, output, format, report.bit_depth, &producer);
+        return write_output(image, output, format, report.bit_depth, &producer,
+                            options.callbacks.cancel);
       });
 }
 
@@ -388,11 +396,12 @@ Result<DeferredWrite> upscale_image_deferred(Session& session, InputImage input,
             }
             return Status::ok();
           }));
-  return DeferredWrite(std::move(computed), output, format, report);
+  return DeferredWrite(std::move(computed), output, format, report, options.callbacks.cancel);
 }
 
 Result<UpscaleReport> DeferredWrite::write() {
-  RESR_RETURN_IF_ERROR(write_output(image_.get(), output_, format_, report_.bit_depth, nullptr));
+  RESR_RETURN_IF_ERROR(
+      write_output(image_.get(), output_, format_, report_.bit_depth, nullptr, cancel_));
   image_.reset();
   return report_;
 }
@@ -450,7 +459,8 @@ Result<UpscaleReport> resize_image(InputImage input, const fs::path& output,
   RESR_ASSIGN_OR_RETURN(
       VipsImagePtr final_image,
       finish_metadata(sized.get(), info, static_cast<double>(report.width) / info.width));
-  RESR_RETURN_IF_ERROR(write_output(final_image.get(), output, format, report.bit_depth, nullptr));
+  RESR_RETURN_IF_ERROR(
+      write_output(final_image.get(), output, format, report.bit_depth, nullptr, nullptr));
   return report;
 }
 

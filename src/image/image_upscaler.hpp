@@ -11,6 +11,7 @@
 //       upscale_image(*session, std::move(in), "photo_out.jpg", {}, up));
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <optional>
 
@@ -72,10 +73,15 @@ Result<UpscaleReport> upscale_image(Session& session, InputImage input,
 class DeferredWrite {
  public:
   DeferredWrite(VipsImagePtr image, std::filesystem::path output, OutputOptions format,
-                UpscaleReport report)
-      : image_(std::move(image)), output_(std::move(output)), format_(format), report_(report) {}
+                UpscaleReport report, const std::atomic<bool>* cancel)
+      : image_(std::move(image)),
+        output_(std::move(output)),
+        format_(format),
+        report_(report),
+        cancel_(cancel) {}
   const std::filesystem::path& output() const { return output_; }
-  // Encodes beside the output and renames it into place (kIoError when it cannot).
+  // Encodes beside the output and renames it into place (kIoError when it
+  // cannot, kCancelled when the upscale's cancel flag is set meanwhile).
   Result<UpscaleReport> write();
 
  private:
@@ -83,6 +89,7 @@ class DeferredWrite {
   std::filesystem::path output_;
   OutputOptions format_;
   UpscaleReport report_;
+  const std::atomic<bool>* cancel_;
 };
 
 // Like upscale_image, but holds the whole output in memory and leaves its

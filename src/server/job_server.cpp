@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "resr/pending_file.hpp"
 #include "server/listen_exposure.hpp"
 
 namespace resr {
@@ -22,6 +23,7 @@ Result<std::unique_ptr<JobServer>> JobServer::start(const ServerConfig& config) 
       return error(ErrorCode::kIoError, "cannot create the data folder " + dir.string() + ": " +
                                             ec.message() + " (server setting data_dir)");
     }
+    remove_stale_partial_files(dir);  // a killed server's unfinished uploads and results
   }
   RESR_ASSIGN_OR_RETURN(server->store_, TaskStore::open(config.data_dir / "tasks.sqlite3"));
   RESR_ASSIGN_OR_RETURN(int recovered, server->store_->recover_interrupted(unix_now()));

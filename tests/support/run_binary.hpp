@@ -89,4 +89,21 @@ inline CommandResult run_binary(const std::vector<std::string>& args,
   return run_program(RESR_BINARY, args, env);
 }
 
+// Starts the binary without waiting for it (the caller waits for or signals
+// the PID it returns, -1 when it could not start); output goes to /dev/null.
+inline pid_t start_binary(std::vector<std::string> args) {
+  args.insert(args.begin(), RESR_BINARY);
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return rc == 0 ? pid : -1;
+}
+
 }  // namespace resr::testing

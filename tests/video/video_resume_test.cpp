@@ -2,7 +2,6 @@
 // command with --resume computes only the rest and writes a complete file.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 
 #include <chrono>
@@ -12,29 +11,12 @@
 #include "video/segment_manifest.hpp"
 #include "video_clips.hpp"
 
-extern char** environ;
-
 namespace resr {
 namespace {
 
 namespace fs = std::filesystem;
 using testing::run_binary;
-
-// Starts the binary without waiting for it; output goes to /dev/null.
-pid_t start_binary(std::vector<std::string> args) {
-  args.insert(args.begin(), RESR_BINARY);
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  return rc == 0 ? pid : -1;
-}
+using testing::start_binary;
 
 size_t finished_segments(const fs::path& work_dir) {
   std::error_code ec;
