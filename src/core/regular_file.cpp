@@ -82,8 +82,4 @@ Status RegularFile::read_at(uint64_t offset, std::span<uint8_t> bytes) const {
   return Status::ok();
 }
 
-Status check_regular_file(const std::filesystem::path& path, const std::string& what) {
-  return RegularFile::open(path, what).status();
-}
-
 }  // namespace resr

@@ -39,8 +39,4 @@ class RegularFile {
   std::string what_;
 };
 
-// For paths a library opens itself (libvips, libav): the same checks, the file
-// closed again.
-Status check_regular_file(const std::filesystem::path& path, const std::string& what);
-
 }  // namespace resr
