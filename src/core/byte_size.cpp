@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 
 namespace resr {
 
@@ -30,6 +31,16 @@ Result<int64_t> parse_byte_size(const std::string& text) {
                  "'" + text + "' is not a size; write e.g. 512M, 2G or 1.5GiB");
   }
   return static_cast<int64_t>(value * factor);
+}
+
+std::string format_byte_size(uint64_t bytes) {
+  constexpr uint64_t kMiB = uint64_t{1} << 20;
+  constexpr uint64_t kGiB = uint64_t{1} << 30;
+  if (bytes < kMiB) return std::to_string(bytes) + " bytes";
+  if (bytes < kGiB) return std::to_string(bytes / kMiB) + " MiB";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f GiB", static_cast<double>(bytes) / kGiB);
+  return text;
 }
 
 }  // namespace resr

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -145,6 +146,44 @@ Status check_resampling(const Graph& graph) {
   return Status::ok();
 }
 
+// Each node's size as a fraction up / down of the input's. A conv's inputs
+// and an add's operands must be one size, and the output must be an RGB image
+// `scale` times the input: what the tile planner and every caller assume.
+Status check_output_shape(const Graph& graph) {
+  std::vector<int64_t> up(graph.nodes.size(), 1), down(graph.nodes.size(), 1);
+  for (size_t i = 1; i < graph.nodes.size(); ++i) {
+    const Node& node = graph.nodes[i];
+    const int first = node.inputs[0];
+    for (int in : node.inputs) {
+      if (up[in] * down[first] != up[first] * down[in]) {
+        return error(ErrorCode::kInvalidModel, "invalid graph: node " + std::to_string(i) +
+                                                   " combines values of different sizes");
+      }
+    }
+    up[i] = up[first];
+    down[i] = down[first];
+    if (node.kind == OpKind::kPixelUnshuffle) down[i] *= node.factor;
+    if (node.kind == OpKind::kUpsampleNearest || node.kind == OpKind::kPixelShuffle) {
+      up[i] *= node.factor;
+    }
+    const int64_t common = std::gcd(up[i], down[i]);
+    up[i] /= common;
+    down[i] /= common;
+  }
+  const size_t out = graph.nodes.size() - 1;
+  if (graph.nodes[0].channels != 3 || graph.nodes[out].channels != 3 || down[out] != 1 ||
+      up[out] != graph.scale) {
+    return error(ErrorCode::kInvalidModel,
+                 "invalid graph: it turns a " + std::to_string(graph.nodes[0].channels) +
+                     "-channel input into a " + std::to_string(graph.nodes[out].channels) +
+                     "-channel output " + std::to_string(up[out]) + "/" +
+                     std::to_string(down[out]) + " times its size, but declares scale " +
+                     std::to_string(graph.scale) + " (an RGB image in, RGB " +
+                     std::to_string(graph.scale) + " times larger out)");
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Status validate_graph(const Graph& graph, ConvWeights weights) {
@@ -153,7 +192,8 @@ Status validate_graph(const Graph& graph, ConvWeights weights) {
     RESR_RETURN_IF_ERROR(
         check_node(graph, i, weights).with_context("invalid graph: node " + std::to_string(i)));
   }
-  return check_resampling(graph);
+  RESR_RETURN_IF_ERROR(check_resampling(graph));
+  return check_output_shape(graph);
 }
 
 }  // namespace resr

@@ -2,11 +2,13 @@
 
 #include <array>
 #include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/byte_size.hpp"
+#include "core/graph_validation.hpp"
 #include "core/little_endian.hpp"
 #include "core/pending_file.hpp"
+#include "core/regular_file.hpp"
 #include "core/sha256.hpp"
 #include "engine/graph_structure.hpp"
 
@@ -101,6 +103,10 @@ EngineHeader header_from_json(const json& j) {
   if (const json& p = j.at("tile_profile"); !p.is_null()) {
     h.tile_profile = TileProfile{json_integer<int>(p.at("min")), json_integer<int>(p.at("opt")),
                                  json_integer<int>(p.at("max"))};
+    if (const Status s = check_tile_profile(*h.tile_profile); !s.is_ok()) {
+      throw std::invalid_argument("tile profile " + to_string(*h.tile_profile) + ": " +
+                                  s.message());
+    }
   }
   h.model = model_info_from_json(j.at("model"));
   h.source_sha256 = j.at("source_sha256").get<std::string>();
@@ -111,6 +117,45 @@ Status rebuild_error(ErrorCode code, const std::filesystem::path& path, const st
   return error(code, "engine file " + path.string() + " " + what +
                          "; rebuild it with `real-esrgan-serve build -m MODEL --engine " +
                          path.string() + "`");
+}
+
+// Sizes checked before anything is allocated: each must fit in what the file
+// holds (compared without overflow) and stay within the caps.
+Status check_sizes(const std::filesystem::path& path, uint64_t file_bytes, uint64_t header_bytes,
+                   uint64_t payload_bytes) {
+  const uint64_t room = file_bytes - kPrefixBytes - kDigestBytes;
+  if (header_bytes > room || payload_bytes > room - header_bytes ||
+      padding_after(header_bytes) != room - header_bytes - payload_bytes) {
+    return rebuild_error(
+        ErrorCode::kInvalidModel, path,
+        "is truncated or has trailing bytes (" + std::to_string(file_bytes) +
+            " bytes; its sizes say " +
+            std::to_string(kPrefixBytes + header_bytes + padding_after(header_bytes) +
+                           payload_bytes + kDigestBytes) +
+            ")");
+  }
+  if (header_bytes > kMaxEngineHeaderBytes || payload_bytes > kMaxEnginePayloadBytes) {
+    return rebuild_error(ErrorCode::kInvalidModel, path,
+                         "declares a " + format_byte_size(header_bytes) + " header and a " +
+                             format_byte_size(payload_bytes) +
+                             " payload; an engine holds at most " +
+                             format_byte_size(kMaxEngineHeaderBytes) + " and " +
+                             format_byte_size(kMaxEnginePayloadBytes));
+  }
+  return Status::ok();
+}
+
+// SHA-256 of the file's first `bytes` bytes, read a block at a time.
+Result<std::string> digest_of(const RegularFile& file, uint64_t bytes) {
+  Sha256 digest;
+  std::vector<uint8_t> block(uint64_t{1} << 20);
+  for (uint64_t at = 0; at < bytes; at += block.size()) {
+    const std::span<uint8_t> part =
+        std::span(block).first(std::min<uint64_t>(block.size(), bytes - at));
+    RESR_RETURN_IF_ERROR(file.read_at(at, part));
+    digest.update(part);
+  }
+  return digest.hex_digest();
 }
 
 }  // namespace
@@ -141,18 +186,11 @@ Status write_engine_file(const std::filesystem::path& path, const EngineFile& en
 }
 
 Result<EngineFile> read_engine_file(const std::filesystem::path& path) {
-  std::error_code ec;
-  const uint64_t file_bytes = std::filesystem::file_size(path, ec);
-  if (ec) {
-    return error(
-        ec == std::errc::no_such_file_or_directory ? ErrorCode::kNotFound : ErrorCode::kIoError,
-        "cannot read engine file " + path.string() + ": " + ec.message());
-  }
-  std::ifstream in(path, std::ios::binary);
+  RESR_ASSIGN_OR_RETURN(RegularFile file, RegularFile::open(path, "engine file"));
+  const uint64_t file_bytes = file.size();
   std::array<uint8_t, kPrefixBytes> prefix{};
-  if (!in || !in.read(reinterpret_cast<char*>(prefix.data()), std::min(file_bytes, kPrefixBytes))) {
-    return error(ErrorCode::kIoError, "cannot read engine file " + path.string());
-  }
+  RESR_RETURN_IF_ERROR(
+      file.read_at(0, std::span(prefix).first(std::min(file_bytes, kPrefixBytes))));
   if (file_bytes < kMagic.size() || std::memcmp(prefix.data(), kMagic.data(), kMagic.size())) {
     return error(ErrorCode::kInvalidModel,
                  path.string() +
@@ -173,49 +211,42 @@ Result<EngineFile> read_engine_file(const std::filesystem::path& path) {
   }
   const auto header_bytes = load_little_endian<uint64_t>(prefix.data() + 16);
   const auto payload_bytes = load_little_endian<uint64_t>(prefix.data() + 24);
-  // Compared without overflow: each size must fit in what the file holds.
-  const uint64_t room = file_bytes - kPrefixBytes - kDigestBytes;
-  if (header_bytes > room || payload_bytes > room - header_bytes ||
-      padding_after(header_bytes) != room - header_bytes - payload_bytes) {
-    return rebuild_error(
-        ErrorCode::kInvalidModel, path,
-        "is truncated or has trailing bytes (" + std::to_string(file_bytes) +
-            " bytes; its sizes say " +
-            std::to_string(kPrefixBytes + header_bytes + padding_after(header_bytes) +
-                           payload_bytes + kDigestBytes) +
-            ")");
-  }
+  RESR_RETURN_IF_ERROR(check_sizes(path, file_bytes, header_bytes, payload_bytes));
 
-  std::string header(header_bytes, '\0');
-  std::vector<uint8_t> padding(padding_after(header_bytes));
-  std::shared_ptr<std::byte[]> payload = PackedBlobs::allocate(payload_bytes);
+  // The checksum first, streamed: a file whose bytes do not match costs no
+  // memory, whatever its sizes say.
   std::string stored(kDigestBytes, '\0');
-  in.read(header.data(), static_cast<std::streamsize>(header.size()));
-  in.read(reinterpret_cast<char*>(padding.data()), static_cast<std::streamsize>(padding.size()));
-  in.read(reinterpret_cast<char*>(payload.get()), static_cast<std::streamsize>(payload_bytes));
-  in.read(stored.data(), static_cast<std::streamsize>(stored.size()));
-  if (!in) return error(ErrorCode::kIoError, "cannot read engine file " + path.string());
-
-  Sha256 digest;
-  digest.update(prefix);
-  digest.update({reinterpret_cast<const uint8_t*>(header.data()), header.size()});
-  digest.update(padding);
-  digest.update({reinterpret_cast<const uint8_t*>(payload.get()), payload_bytes});
-  if (digest.hex_digest() != stored) {
+  RESR_RETURN_IF_ERROR(file.read_at(file_bytes - kDigestBytes,
+                                    {reinterpret_cast<uint8_t*>(stored.data()), kDigestBytes}));
+  RESR_ASSIGN_OR_RETURN(const std::string digest, digest_of(file, file_bytes - kDigestBytes));
+  if (digest != stored) {
     return rebuild_error(ErrorCode::kChecksumMismatch, path,
                          "is corrupted (its SHA-256 does not match its content)");
   }
 
+  std::string header(header_bytes, '\0');
+  RESR_RETURN_IF_ERROR(
+      file.read_at(kPrefixBytes, {reinterpret_cast<uint8_t*>(header.data()), header.size()}));
   try {
     const json j = json::parse(header);
     EngineFile engine;
     engine.header = header_from_json(j);
     RESR_ASSIGN_OR_RETURN(engine.graph, graph_structure_from_json(j.at("graph")));
+    if (engine.graph.scale != engine.header.model.scale) {
+      throw std::invalid_argument("the model's scale " + std::to_string(engine.header.model.scale) +
+                                  " is not the graph's " + std::to_string(engine.graph.scale));
+    }
+    if (const Status s = validate_graph(engine.graph, ConvWeights::kPackedApart); !s.is_ok()) {
+      return rebuild_error(ErrorCode::kInvalidModel, path, "holds an " + s.message());
+    }
     std::vector<PackedBlobs::Entry> entries;
     for (const json& b : j.at("blobs")) {
       entries.push_back({b.at("name").get<std::string>(), json_integer<uint64_t>(b.at("offset")),
                          json_integer<uint64_t>(b.at("size"))});
     }
+    std::shared_ptr<std::byte[]> payload = PackedBlobs::allocate(payload_bytes);
+    RESR_RETURN_IF_ERROR(file.read_at(kPrefixBytes + header_bytes + padding_after(header_bytes),
+                                      {reinterpret_cast<uint8_t*>(payload.get()), payload_bytes}));
     RESR_ASSIGN_OR_RETURN(engine.blobs, PackedBlobs::from_bytes(std::move(payload), payload_bytes,
                                                                 std::move(entries)));
     return engine;

@@ -32,6 +32,11 @@
 namespace resr {
 
 inline constexpr uint32_t kEngineFormatVersion = 1;
+// Far above any engine `build` writes (RealESRGAN_x4plus: a ~150 KiB header,
+// 67 MB of fp32 weights), and low enough that a crafted file's sizes cannot
+// make a load ask for more memory than a machine that runs the model has.
+inline constexpr uint64_t kMaxEngineHeaderBytes = uint64_t{16} << 20;
+inline constexpr uint64_t kMaxEnginePayloadBytes = uint64_t{1} << 30;
 
 struct EngineHeader {
   std::string producer;  // "real-esrgan-serve <version>"
@@ -52,8 +57,10 @@ struct EngineFile {
 // Written beside `path` and renamed into place when complete.
 Status write_engine_file(const std::filesystem::path& path, const EngineFile& engine);
 
-// kNotFound / kIoError (cannot read), kInvalidModel (not an engine file,
-// truncated, corrupted), kUnsupported (another format version). Says to rebuild.
+// kNotFound / kIoError (cannot read), kInvalidArgument (not a regular file),
+// kInvalidModel (not an engine file, truncated, over the caps, a malformed
+// header), kChecksumMismatch (corrupted), kUnsupported (another format
+// version). Says to rebuild.
 Result<EngineFile> read_engine_file(const std::filesystem::path& path);
 
 }  // namespace resr

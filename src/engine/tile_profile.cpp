@@ -25,11 +25,16 @@ Result<TileProfile> parse_tile_profile(const std::string& text) {
   }
   if (p != end) return bad("trailing characters");
   const TileProfile profile{values[0], values[1], values[2]};
-  if (profile.min < 16) return bad("MIN must be at least 16");
-  if (profile.min > profile.opt || profile.opt > profile.max) {
-    return bad("needs MIN <= OPT <= MAX");
-  }
+  if (const Status s = check_tile_profile(profile); !s.is_ok()) return bad(s.message());
   return profile;
+}
+
+Status check_tile_profile(const TileProfile& profile) {
+  if (profile.min < 16) return error(ErrorCode::kInvalidArgument, "MIN must be at least 16");
+  if (profile.min > profile.opt || profile.opt > profile.max) {
+    return error(ErrorCode::kInvalidArgument, "needs MIN <= OPT <= MAX");
+  }
+  return Status::ok();
 }
 
 std::string to_string(const TileProfile& profile) {

@@ -20,6 +20,8 @@ struct TileProfile {
 
 // "MIN:OPT:MAX" with 16 <= MIN <= OPT <= MAX; kInvalidArgument says what is wrong.
 Result<TileProfile> parse_tile_profile(const std::string& text);
+// 16 <= MIN <= OPT <= MAX; the message says which rule `profile` breaks.
+Status check_tile_profile(const TileProfile& profile);
 std::string to_string(const TileProfile& profile);
 
 // The tile to run with: `requested` (> 0) kept within the profile, else the

@@ -14,6 +14,7 @@
 #include "core/sha256.hpp"
 #include "engine/graph_structure.hpp"
 #include "engine/runnable_model.hpp"
+#include "support/engine_files.hpp"
 #include "support/run_binary.hpp"
 
 namespace resr {
@@ -63,21 +64,7 @@ class EngineFileTest : public ::testing::Test {
   // Applies `edit` to the header's JSON of the engine at `p`, then redoes its
   // sizes, padding and checksum so that only the edit can fail it.
   static void edit_header(const fs::path& p, const std::function<void(nlohmann::json&)>& edit) {
-    const std::string bytes = bytes_of(p);
-    uint64_t header_size = 0, payload_size = 0;
-    std::memcpy(&header_size, bytes.data() + 16, sizeof header_size);
-    std::memcpy(&payload_size, bytes.data() + 24, sizeof payload_size);
-    nlohmann::json header = nlohmann::json::parse(bytes.substr(32, header_size));
-    edit(header);
-    const std::string text = header.dump();
-    std::string edited = bytes.substr(0, 32);
-    header_size = text.size();
-    std::memcpy(edited.data() + 16, &header_size, sizeof header_size);
-    edited += text;
-    edited.append((64 - edited.size() % 64) % 64, '\0');
-    edited += bytes.substr(bytes.size() - 64 - payload_size, payload_size);
-    edited += sha256_hex({reinterpret_cast<const uint8_t*>(edited.data()), edited.size()});
-    put_bytes(p, edited);
+    testing::edit_engine_header(p, edit);
   }
 
   static void expect_refused(const fs::path& p, ErrorCode code,

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@ struct CommandResult {
   int exit_code = -1;  // -1 when the process did not exit normally
   std::string out;
   std::string err;
+  long peak_rss_kib = 0;  // the process's peak resident set (wait4's ru_maxrss)
 };
 
 inline std::string read_whole_file(const std::string& path) {
@@ -75,10 +77,12 @@ inline CommandResult run_program(const std::string& program, const std::vector<s
   if (spawn_error != 0) return {-1, "", "cannot start " + argv_storage[0]};
 
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  struct rusage usage {};
+  while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
   }
   CommandResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.peak_rss_kib = usage.ru_maxrss;
   result.out = read_whole_file(out_path);
   result.err = read_whole_file(err_path);
   return result;
