@@ -15,6 +15,7 @@
 #include "server/http/problem_response.hpp"
 #include "server/http/request_admission.hpp"
 #include "server/http/token_auth.hpp"
+#include "server/http/ui_route.hpp"
 #include "server/tasks/task_parameters.hpp"
 
 namespace resr {
@@ -59,6 +60,7 @@ int check_request(ApiContext& ctx, const httplib::Request& req, httplib::Respons
   for (const Route& r : api_routes()) {
     if (!r.needs_token && req.method == r.method && req.path == r.openapi_path) open_route = true;
   }
+  if (req.method == "GET" && req.path == "/" && prefers_html(req)) open_route = true;  // the page
   if (!open_route && !request_has_token(req, ctx.config->token)) {
     refuse_unread(res, 401,
                   "missing or wrong API token: send it as 'X-Token: TOKEN' or "
@@ -491,7 +493,8 @@ void delete_result(ApiContext& ctx, const httplib::Request& req, httplib::Respon
               {{"task_id", task->id}, {"task_status", task_state_name(state)}});
 }
 
-void get_info(ApiContext& ctx, const httplib::Request&, httplib::Response& res) {
+void get_info(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  if (prefers_html(req)) return get_ui_page(ctx, req, res);
   set_json(res, 200,
            {{"name", "real-esrgan-serve"},
             {"version", RESR_VERSION},
@@ -559,6 +562,9 @@ const std::vector<Route>& api_routes() {
       {"GET", "/result/{id}", "/result/([0-9a-f]{1,64})", true, get_result},
       {"GET", "/result/{id}/download", "/result/([0-9a-f]{1,64})/download", true, get_download},
       {"DELETE", "/result/{id}", "/result/([0-9a-f]{1,64})", true, delete_result},
+      {"GET", "/ui", "/ui", false, get_ui_page},
+      {"GET", "/ui/page.js", "/ui/page\\.js", false, get_ui_script},
+      {"GET", "/ui/page.css", "/ui/page\\.css", false, get_ui_style},
   };
   return routes;
 }
