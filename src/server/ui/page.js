@@ -138,12 +138,14 @@ async function loadServer() {
     const select = $('model');
     select.replaceChildren();
     const option = document.createElement('option');
-    option.value = model.name;
-    option.textContent = `${model.name} (×${model.scale})`;
+    // The server's one model: sent as no `model` at all. A model given as a
+    // file shows by its file name.
+    option.value = '';
+    option.textContent = `${model.name.replace(/^.*\//, '')} (×${model.scale})`;
     select.append(option);
     $('scale').placeholder = `${model.scale} (the model's)`;
     $('server-info').textContent =
-      `Model ${model.name}, ×${model.scale}, on ${health.backend} (${health.precision}). ` +
+      `Model ${model.name.replace(/^.*\//, '')}, ×${model.scale}, on ${health.backend} (${health.precision}). ` +
       `${health.queue_depth} task(s) waiting.`;
     showMessage('');
   } catch (error) {
@@ -202,6 +204,7 @@ function taskElement(task) {
 function render(task) {
   const item = task.element;
   item.dataset.state = task.state;
+  if (task.id) item.dataset.taskId = task.id;
   let words = STATE_WORDS[task.state];
   const progress = item.querySelector('progress');
   if (task.state === 'running' && task.fraction !== null) {
@@ -397,6 +400,7 @@ async function showComparison(task) {
   const hasOriginal = task.beforeUrl !== null;
   $('divider').hidden = !hasOriginal;
   $('before-clip').hidden = !hasOriginal;
+  $('before-tag').hidden = !hasOriginal;
   if (hasOriginal) await loaded(before, task.beforeUrl);
   const sizes = hasOriginal ? `${before.naturalWidth} × ${before.naturalHeight} → ` : '';
   $('compare-caption').textContent = `${task.name}: ${sizes}${width} × ${height}, at 100%. ` +
