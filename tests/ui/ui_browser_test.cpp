@@ -15,6 +15,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kChromium = "/usr/bin/chromium";
+// As tools/test.sh installs it.
 constexpr const char* kPlaywrightInstall =
     "npm install --ignore-scripts --prefix .peers playwright-core@1.65.2";
 
@@ -81,8 +82,8 @@ TEST(UiBrowser, UploadProgressCompareDownloadCancelErrorsAndKeyboard) {
   fs::create_directories(files);
   write_file_bytes(files / "ramp.png", ramp_png());
   write_file_bytes(files / "small.png", small_png());
-  write_file_bytes(files / "slow.png", flat_png(1536));            // long enough to cancel
-  write_file_bytes(files / "huge.png", random_bytes(300 * 1024));  // over the upload cap
+  write_file_bytes(files / "slow.png", flat_png(1536));          // long enough to cancel
+  write_file_bytes(files / "huge.png", random_bytes(20 << 20));  // far over the upload cap
   const fs::path shots = fs::path(RESR_BINARY).parent_path() / "ui-screenshots";
   fs::create_directories(shots);
   for (const char* shot : {"desktop.png", "phone.png", "errors.png"}) fs::remove(shots / shot);
