@@ -1,6 +1,6 @@
 #include "runtime_options.hpp"
 
-#include <limits>
+#include "numeric_flags.hpp"
 
 namespace resr {
 
@@ -12,8 +12,7 @@ void RuntimeOptions::add_to(CLI::App& cmd) {
       ->excludes(model_flag_);
   backend_flag_ = cmd.add_option("--backend", backend, "execution backend: cpu or reference")
                       ->capture_default_str();
-  cmd.add_option("-j,--threads", threads, "threads (0 = all cores)")
-      ->check(CLI::Range(0, std::numeric_limits<int>::max()));
+  cmd.add_option("-j,--threads", threads, "threads (0 = all cores)")->check(thread_count_range());
   precision_flag_ = cmd.add_option("--precision", precision,
                                    "fp32, bf16 (needs AVX512-BF16) or auto (bf16 where it "
                                    "measures faster than fp32 on this CPU)")

@@ -150,6 +150,9 @@ int stop(const ServerArguments& args) {
   if (!config.is_ok()) return report_error(config.status());
   const auto path = config->effective_pid_file();
   const ServerProcess process = probe_pid_file(path);
+  if (!process.refusal.empty()) {
+    return report_error(error(ErrorCode::kInvalidArgument, process.refusal));
+  }
   if (!process.running) {
     std::printf(
         "no server is running%s\n",
@@ -182,6 +185,9 @@ int status(const ServerArguments& args) {
   auto config = effective_config(args);
   if (!config.is_ok()) return report_error(config.status());
   const ServerProcess process = probe_pid_file(config->effective_pid_file());
+  if (!process.refusal.empty()) {
+    return report_error(error(ErrorCode::kInvalidArgument, process.refusal));
+  }
   nlohmann::json out = {{"running", process.running}, {"pid", process.pid}};
   if (process.running) {
     std::string host = process.address.substr(0, process.address.rfind(':'));
@@ -235,7 +241,8 @@ void add_server_command(CLI::App& app, int& exit_code) {
   ServerArguments& a = *start_args;
   CLI::App* start = server->add_subcommand("start", "Load the model once and serve until stopped");
   add_common_options(*start, a);
-  a.port = start->add_option("-p,--port", a.flags.port, "TCP port (0: any free port)");
+  a.port = start->add_option("-p,--port", a.flags.port, "TCP port (0: any free port)")
+               ->check(CLI::Range(0, 65535));
   a.host = start->add_option("--host", a.flags.host, "address to listen on");
   a.runtime.add_to(*start);
   a.model = start->get_option("--model");
@@ -245,7 +252,8 @@ void add_server_command(CLI::App& app, int& exit_code) {
   a.backend = start->get_option("--backend");
   a.threads = start->get_option("--threads");
   a.precision = start->get_option("--precision");
-  a.gpu_id = start->add_option("-g,--gpu-id", a.flags.gpu_id, "GPU (this build has none)");
+  a.gpu_id = start->add_option("-g,--gpu-id", a.flags.gpu_id, "GPU (this build has none)")
+                 ->check(CLI::Range(-1, 1024));
   a.log_file = start->add_option("--log-file", a.flags.log_file,
                                  "with --daemon: log here (default: DATA_DIR/server.log)");
   start->add_flag("--daemon", a.daemon, "detach, write the PID file and log to a file");
@@ -255,8 +263,10 @@ void add_server_command(CLI::App& app, int& exit_code) {
   CLI::App* stop_cmd =
       server->add_subcommand("stop", "SIGTERM the server in the PID file and wait");
   add_common_options(*stop_cmd, *stop_args);
-  stop_cmd->add_option("--timeout", stop_args->stop_timeout_seconds,
-                       "seconds to wait (default: drain grace + 30)");
+  stop_cmd
+      ->add_option("--timeout", stop_args->stop_timeout_seconds,
+                   "seconds to wait (default: drain grace + 30)")
+      ->check(CLI::Range(0, 86400));
   stop_cmd->callback([stop_args, &exit_code] { exit_code = stop(*stop_args); });
 
   auto status_args = std::make_shared<ServerArguments>();

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "cli/job_list.hpp"
+#include "numeric_flags.hpp"
 #include "resr/upscale.hpp"
 #include "runtime_options.hpp"
 
@@ -169,8 +170,8 @@ std::shared_ptr<UpscaleArgs> add_upscale_options(CLI::App& app) {
                  "output file or folder (default: beside the input, with _out appended)");
   a->runtime.add_to(app);
   app.add_option("-s,--outscale", a->outscale,
-                 "final scale (any value > 0; Lanczos after the model; default: the model's)")
-      ->check(CLI::PositiveNumber);
+                 "final scale (Lanczos after the model; default: the model's)")
+      ->check(above_zero_up_to(kMaxOutscale));
   app.add_option(
          "-t,--tile", a->tile,
          "tile size in input pixels (0 = an engine's OPT tile, else auto from --max-memory)")
@@ -180,7 +181,8 @@ std::shared_ptr<UpscaleArgs> add_upscale_options(CLI::App& app) {
       ->check(CLI::Range(0, std::numeric_limits<int>::max()));
   app.add_option("--max-memory", a->max_memory, "memory budget that sizes auto tiles")
       ->capture_default_str();
-  app.add_option("-g,--gpu-id", a->gpu_id, "GPU to use (-1 = CPU; this build has no GPU backend)");
+  app.add_option("-g,--gpu-id", a->gpu_id, "GPU to use (-1 = CPU; this build has no GPU backend)")
+      ->check(at_least(-1));
   app.add_option("--alpha", a->alpha, "how to upscale an alpha channel")
       ->check(CLI::IsMember({"model", "bicubic"}))
       ->capture_default_str();
@@ -190,9 +192,11 @@ std::shared_ptr<UpscaleArgs> add_upscale_options(CLI::App& app) {
                  "output format: png, jpg, webp, tif (default: the input's)");
   app.add_option("--quality", a->quality, "JPEG/WebP quality")->check(CLI::Range(1, 100));
   app.add_option("--max-input-pixels", a->max_input_pixels, "refuse larger inputs")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(at_least(1));
   app.add_option("--max-output-pixels", a->max_output_pixels, "refuse larger outputs")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(at_least(1));
   app.add_flag("--overwrite", a->overwrite, "redo outputs that exist (default: skip them)");
   app.add_flag("-r,--recursive", a->recursive, "include subfolders of an input folder");
   app.add_flag("-c,--continue-on-error", a->continue_on_error,

@@ -15,6 +15,7 @@ extern "C" {
 #include <libavutil/pixdesc.h>
 }
 
+#include "numeric_flags.hpp"
 #include "resr/video.hpp"
 #include "runtime_options.hpp"
 
@@ -318,7 +319,7 @@ void add_video_command(CLI::App& app, int& exit_code) {
   a->runtime.add_to(*cmd);
   cmd->add_option("-s,--outscale", a->outscale,
                   "final scale (Lanczos after the model; default: the model's)")
-      ->check(CLI::PositiveNumber);
+      ->check(above_zero_up_to(kMaxOutscale));
   cmd->add_option("--codec", a->encoder.codec, "video encoder (libx264, libx265, libvpx-vp9, ...)")
       ->capture_default_str();
   cmd->add_option("--crf", a->encoder.crf, "constant-quality level (default: the codec's)")
@@ -327,19 +328,19 @@ void add_video_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--pix-fmt", a->encoder.pix_fmt,
                   "output pixel format (default: the codec's closest to the source; 10-bit "
                   "stays 10-bit)");
-  cmd->add_option("--start", a->start, "start at this time, in seconds")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--duration", a->duration, "upscale this many seconds")
-      ->check(CLI::PositiveNumber);
+  cmd->add_option("--start", a->start, "start at this time, in seconds")->check(at_least(0));
+  cmd->add_option("--duration", a->duration, "upscale this many seconds")->check(above_zero());
   cmd->add_option("-t,--tile", a->tile, "tile size in input pixels (0 = auto from --max-memory)")
       ->check(CLI::Range(0, std::numeric_limits<int>::max()));
   cmd->add_option("--max-memory", a->max_memory, "memory budget that sizes auto tiles")
       ->capture_default_str();
   cmd->add_option("--max-input-pixels", a->limits.max_input_pixels, "refuse larger frames")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(at_least(1));
   cmd->add_option("--max-output-pixels", a->limits.max_output_pixels,
                   "refuse larger upscaled frames")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(at_least(1));
   cmd->add_option("--segment-frames", a->segment_frames,
                   "frames per resumable segment (each starts with a keyframe)")
       ->capture_default_str()

@@ -71,5 +71,8 @@ std::vector<std::string> backend_names();
 
 // Threads to use for a request of `threads` (0 = all cores).
 int resolve_thread_count(int threads);
+// The most threads a request may ask for: 4 x the hardware threads, at most
+// 1024 (more only thrashes, and far more crashes the OpenMP runtime).
+int max_thread_count();
 
 }  // namespace resr

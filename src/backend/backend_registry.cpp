@@ -1,4 +1,5 @@
 // The only place that knows which backends this build has.
+#include <algorithm>
 #include <thread>
 
 #include "backend/backend.hpp"
@@ -32,5 +33,7 @@ int resolve_thread_count(int threads) {
   unsigned n = std::thread::hardware_concurrency();
   return n > 0 ? static_cast<int>(n) : 1;
 }
+
+int max_thread_count() { return std::min(4 * resolve_thread_count(0), 1024); }
 
 }  // namespace resr

@@ -270,8 +270,9 @@ Result<UpscaleReport> run_pipeline(Session& session, InputImage input, const Out
                                    Sink sink) {
   RESR_RETURN_IF_ERROR(ensure_vips());
   const ImageInfo& info = input.info();
-  if (options.model_scale < 1 || !(options.outscale >= 0) || options.outscale > 64) {
-    return error(ErrorCode::kInvalidArgument, "outscale must be above 0 and at most 64, got " +
+  if (options.model_scale < 1 || !(options.outscale >= 0) || options.outscale > kMaxOutscale) {
+    return error(ErrorCode::kInvalidArgument, "outscale must be above 0 and at most " +
+                                                  std::to_string(int(kMaxOutscale)) + ", got " +
                                                   std::to_string(options.outscale));
   }
   if (info.has_alpha && !output_format_keeps_alpha(format.format)) {

@@ -25,6 +25,9 @@
 
 namespace resr {
 
+// The largest outscale: past it a Lanczos resample only multiplies pixels.
+constexpr double kMaxOutscale = 64;
+
 struct UpscaleOptions {
   int model_scale = 4;
   int input_multiple = 1;  // the model's input sides must be multiples of this

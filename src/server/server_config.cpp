@@ -205,7 +205,7 @@ const std::vector<Setting>& settings() {
       one_of("srvgg_activation", RESR_FIELD(srvgg_activation), {"relu", "leakyrelu"}),
       one_of("backend", RESR_FIELD(backend), backend_names()),
       integer("gpu_id", RESR_FIELD(gpu_id), -1, kIntMax),
-      integer("threads", RESR_FIELD(threads), 0, 4096),
+      integer("threads", RESR_FIELD(threads), 0, max_thread_count()),
       one_of("precision", RESR_FIELD(precision), {"fp32", "bf16", "auto"}),
       text("token", RESR_FIELD(token)),
       text("data_dir", RESR_FIELD(data_dir), false),

@@ -44,10 +44,14 @@ TEST_F(JobListTest, FormatFlagAndUnwritableExtensionsPickTheOutputExtension) {
   o.format = "webp";
   EXPECT_EQ(plan_jobs(o)->jobs[0].output, root_ / "photos/b_out.webp");
   o.format = "";
-  o.output = root_ / "result.bmp";  // not writable: falls back to PNG
-  EXPECT_EQ(plan_jobs(o)->jobs[0].output, root_ / "result.png");
-  o.output = root_ / "result";  // no extension: PNG
-  EXPECT_EQ(plan_jobs(o)->jobs[0].output, root_ / "result.png");
+  o.output = root_ / "result.bmp";  // not writable: refused
+  EXPECT_EQ(plan_jobs(o).status().code(), ErrorCode::kInvalidArgument);
+  o.output = root_ / "result";  // no extension: the input's format
+  EXPECT_EQ(plan_jobs(o)->jobs[0].output, root_ / "result.jpg");
+  o.format = "webp";
+  EXPECT_EQ(plan_jobs(o)->jobs[0].output, root_ / "result.webp");
+  o.format = "bmp";
+  EXPECT_EQ(plan_jobs(o).status().code(), ErrorCode::kInvalidArgument);
   JobListOptions gif = for_input(root_ / "photos/c.gif");
   EXPECT_EQ(plan_jobs(gif)->jobs[0].output, root_ / "photos/c_out.png");
 }

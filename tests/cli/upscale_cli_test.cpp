@@ -66,9 +66,9 @@ TEST(UpscaleCli, OutputFileFolderAndFormat) {
   // -f picks the format.
   ASSERT_EQ(upscale_cli({"-i", in, "-q", "-f", "webp"}).exit_code, 0);
   EXPECT_EQ(read_file_bytes(dir / "rgb8_out.webp").substr(8, 4), "WEBP");
-  // An extension we cannot write, or none, gives PNG.
-  ASSERT_EQ(upscale_cli({"-i", in, "-q", "-o", dir / "odd.bmp"}).exit_code, 0);
-  EXPECT_EQ(read_file_bytes(dir / "odd.png").substr(1, 3), "PNG");
+  // An extension we cannot write is refused; none takes the input's format.
+  EXPECT_EQ(upscale_cli({"-i", in, "-q", "-o", dir / "odd.bmp"}).exit_code, 2);
+  EXPECT_FALSE(fs::exists(dir / "odd.png"));
   ASSERT_EQ(upscale_cli({"-i", in, "-q", "-o", dir / "plain"}).exit_code, 0);
   EXPECT_EQ(read_file_bytes(dir / "plain.png").substr(1, 3), "PNG");
 }

@@ -3,7 +3,7 @@
 // and a small upload cap:
 //   PLAYWRIGHT_CORE=DIR node browser_check.js BASE_URL TOKEN FILES_DIR SHOTS_DIR
 // FILES_DIR holds ramp.png, small.png, slow.png (slow at tile size 32) and
-// huge.png (over the cap). Exits 0 when every check holds.
+// huge.png (over the cap); the server's max_queue is 2. Exits 0 when every check holds.
 'use strict';
 
 const assert = require('node:assert/strict');
@@ -50,17 +50,44 @@ async function enterTokens(page) {
   assert.deepEqual(kept, { session: [token], local: 0, cookie: '' });
 }
 
+// Drops `names` on the drop zone, each with the bytes of small.png.
+async function dropFiles(page, names) {
+  const bytes = [...fs.readFileSync(file('small.png'))];
+  const dataTransfer = await page.evaluateHandle(([names, bytes]) => {
+    const transfer = new DataTransfer();
+    for (const name of names) {
+      transfer.items.add(new File([new Uint8Array(bytes)], name, { type: 'image/png' }));
+    }
+    return transfer;
+  }, [names, bytes]);
+  await page.dispatchEvent('#drop-zone', 'drop', { dataTransfer });
+}
+
 async function cancelSlowTask(page) {
-  step('live progress of a slow task, then Cancel');
+  step('live progress of a slow task; three dropped behind it fill the queue; Cancel');
   await page.selectOption('#tile-size', '32');
   await page.setInputFiles('#file-input', file('slow.png'));
   const slow = await taskOf(page, 'slow.png');
   await slow.locator('.task-state').filter({ hasText: /Upscaling, [1-9]\d*%/ }).waitFor();
   assert.ok(Number(await slow.locator('progress').getAttribute('value')) > 0);
+  await dropFiles(page, ['q1.png', 'q2.png', 'q3.png']);  // the server's max_queue is 2
+  const full = await taskOf(page, 'q3.png');
+  await full.locator('.task-state').filter({ hasText: 'Not accepted' }).waitFor();
+  await full.locator('.task-error').filter({ hasText: 'The server is busy: its queue is full' }).waitFor();
+  for (const name of ['q1.png', 'q2.png']) {
+    const queued = await taskOf(page, name);
+    await queued.locator('.task-state').filter({ hasText: 'Waiting in the queue' }).waitFor();
+    await queued.getByRole('button', { name: `Cancel ${name}` }).click();
+    await queued.locator('.task-state').filter({ hasText: 'Canceled' }).waitFor();
+  }
   await slow.getByRole('button', { name: 'Cancel slow.png' }).click();
   await slow.locator('.task-state').filter({ hasText: 'Canceled' }).waitFor();
   const id = await slow.getAttribute('data-task-id');
   assert.equal((await (await apiGet(`/result/${id}`)).json()).status, 'canceled');
+  step('the task refused for a full queue goes through on Try again');
+  await full.getByRole('button', { name: 'Try again q3.png' }).click();
+  await full.locator('.task-state').filter({ hasText: 'Done' }).waitFor();
+  assert.ok(await full.locator('.task-error').isHidden());
   await page.selectOption('#tile-size', '');
 }
 
@@ -80,7 +107,9 @@ async function uploadByKeyboard(page) {
 }
 
 async function checkComparison(page) {
-  step('the comparison shows both images at their real sizes, at 100%');
+  step('Compare shows both images at their real sizes, at 100%');
+  await page.getByRole('button', { name: 'Compare ramp.png' }).click();
+  await page.locator('#compare-caption').filter({ hasText: 'ramp.png: 96 × 64' }).waitFor();
   const id = await page.locator('#compare').getAttribute('data-task-id');
   const status = await (await apiGet(`/result/${id}`)).json();
   assert.equal(status.input.name, 'ramp.png');
@@ -117,9 +146,9 @@ async function checkDownloads(page, id) {
   const collect = (d) => names.push(d.suggestedFilename());
   page.on('download', collect);
   await page.click('#download-all');
-  for (let i = 0; i < 50 && names.length < 2; ++i) await page.waitForTimeout(100);
+  for (let i = 0; i < 50 && names.length < 3; ++i) await page.waitForTimeout(100);
   page.off('download', collect);
-  assert.deepEqual(names.sort(), ['ramp-upscaled.png', 'small-upscaled.png']);
+  assert.deepEqual(names.sort(), ['q3-upscaled.png', 'ramp-upscaled.png', 'small-upscaled.png']);
 }
 
 async function checkDivider(page) {
@@ -195,6 +224,14 @@ async function checkPhone(page) {
 }
 
 async function checkRefusals(page) {
+  step('a URL the server refuses (loopback) is shown in words');
+  await page.fill('#url-input', 'http://127.0.0.1:9/photo.png');
+  await page.press('#url-input', 'Enter');
+  const refusedUrl = await taskOf(page, '127.0.0.1:9');
+  await refusedUrl.locator('.task-state').filter({ hasText: 'Not accepted' }).waitFor();
+  await refusedUrl.locator('.task-error').filter({ hasText: 'The server did not accept this request.' }).waitFor();
+  await refusedUrl.locator('.task-error small').filter({ hasText: 'loopback' }).waitFor();
+
   step('an oversized upload is refused in words');
   await page.setInputFiles('#file-input', file('huge.png'));
   const huge = await taskOf(page, 'huge.png');

@@ -1,6 +1,6 @@
 // The web page in a real browser: Debian's chromium, driven by playwright-core
 // (tests/ui/browser_check.js), against a real server on a loopback port with a
-// tiny model, a token and a small upload cap.
+// tiny model, a token, a small upload cap and a queue of two.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -75,6 +75,7 @@ TEST(UiBrowser, UploadProgressCompareDownloadCancelErrorsAndKeyboard) {
   ServerConfig config = test_config(dir.path() / "data");
   config.token = "ui-test-token";
   config.max_upload_bytes = 256 * 1024;
+  config.max_queue = 2;
   TestServer server(config);
   ASSERT_TRUE(server.ok());
 

@@ -94,4 +94,9 @@ void set_problem(httplib::Response& res, const Status& status) {
               {{"code", error_code_name(status.code())}});
 }
 
+void refuse_draining(httplib::Response& res) {
+  set_problem(res, 503, "the server is shutting down; retry on its next start");
+  res.set_header("Retry-After", std::to_string(kRetryAfterSeconds * 5));
+}
+
 }  // namespace resr

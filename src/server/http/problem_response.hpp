@@ -22,4 +22,10 @@ void set_problem(httplib::Response& res, int status, const std::string& detail,
 // The problem for a Status, with its error code name as `code`.
 void set_problem(httplib::Response& res, const Status& status);
 
+// Seconds a client is asked to wait (Retry-After) before retrying a refusal.
+inline constexpr int kRetryAfterSeconds = 1;
+
+// 503 + Retry-After: the server is shutting down.
+void refuse_draining(httplib::Response& res);
+
 }  // namespace resr

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "server/http/api_routes.hpp"
+#include "server/http/api_context.hpp"
 
 namespace resr {
 

@@ -15,8 +15,10 @@ namespace resr {
 
 class PidFile {
  public:
-  // Locks and writes the file (creating its folder). Errors: kUnavailable when
-  // a live server holds it (its PID in the message), kIoError.
+  // Locks and writes the file (creating its folder). An existing file is
+  // taken only when it has the PID file's exact format ("<PID>\n"). Errors:
+  // kUnavailable when a live server holds it (its PID in the message),
+  // kInvalidArgument when it is some other file (left untouched), kIoError.
   static Result<PidFile> acquire(const std::filesystem::path& path);
   PidFile(PidFile&& other) noexcept;
   PidFile& operator=(PidFile&&) = delete;
@@ -35,9 +37,13 @@ struct ServerProcess {
   bool stale = false;  // a file without a live server (removed by probe_pid_file)
   pid_t pid = 0;
   std::string address;  // host:port, when known
+  // Why the file is not to be acted on: not in the PID file's format, or the
+  // live process holding it is not this program. Nothing was removed.
+  std::string refusal;
 };
 
-// What the PID file says; removes a stale one.
+// What the PID file says; removes a stale one (only when in the PID file's
+// format and unlocked).
 ServerProcess probe_pid_file(const std::filesystem::path& path);
 
 }  // namespace resr

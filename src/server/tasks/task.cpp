@@ -34,7 +34,8 @@ nlohmann::json to_json(const TaskParameters& p) {
           {"format", p.format},
           {"timeout", p.timeout_seconds},
           {"use_realesrgan", p.use_realesrgan},
-          {"fallback", p.fallback}};
+          {"fallback", p.fallback},
+          {"final_scale", p.final_scale}};
 }
 
 TaskParameters task_parameters_from_json(const nlohmann::json& j) {
@@ -47,6 +48,7 @@ TaskParameters task_parameters_from_json(const nlohmann::json& j) {
   p.timeout_seconds = j.value("timeout", p.timeout_seconds);
   p.use_realesrgan = j.value("use_realesrgan", p.use_realesrgan);
   p.fallback = j.value("fallback", p.fallback);
+  p.final_scale = j.value("final_scale", p.final_scale);
   return p;
 }
 

@@ -29,6 +29,9 @@ struct TaskParameters {
   int timeout_seconds = 0;  // 0: the server's task timeout
   bool use_realesrgan = true;
   bool fallback = false;  // Lanczos when the model fails
+  // Output size / input size for this task's input (scale and resize_to
+  // applied), computed once when the task is accepted.
+  double final_scale = 0;
 };
 
 nlohmann::json to_json(const TaskParameters& p);

@@ -1,7 +1,5 @@
 #include "server/tasks/task_execution.hpp"
 
-#include "server/tasks/task_parameters.hpp"
-
 namespace resr {
 
 namespace fs = std::filesystem;
@@ -55,8 +53,8 @@ Status execute_task(const ModelRuntime& runtime, Session& session, TaskRecord& t
   if (info.has_alpha && !output_format_keeps_alpha(format)) format = OutputFormat::kPng;
   const fs::path output = settings.results_dir / (task.id + output_format_extension(format));
   const RunnableModel& model = runtime.model();
-  RESR_ASSIGN_OR_RETURN(double scale,
-                        final_scale(params, model.graph.scale, info.width, info.height));
+  // A task stored before final_scale was kept runs at the model's scale.
+  const double scale = params.final_scale > 0 ? params.final_scale : model.graph.scale;
   task.input_width = info.width;
   task.input_height = info.height;
 

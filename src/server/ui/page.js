@@ -145,8 +145,7 @@ async function loadServer() {
     select.append(option);
     $('scale').placeholder = `${model.scale} (the model's)`;
     $('server-info').textContent =
-      `Model ${model.name.replace(/^.*\//, '')}, ×${model.scale}, on ${health.backend} (${health.precision}). ` +
-      `${health.queue_depth} task(s) waiting.`;
+      `Model ${model.name.replace(/^.*\//, '')}, ×${model.scale}, on ${health.backend} (${health.precision}).`;
     showMessage('');
   } catch (error) {
     $('server-info').textContent = 'Not connected.';
@@ -188,6 +187,7 @@ function taskElement(task) {
       <button type="button" class="secondary" data-action="compare" hidden>Compare</button>
       <button type="button" data-action="download" hidden>Download</button>
       <button type="button" class="secondary" data-action="cancel" hidden>Cancel</button>
+      <button type="button" class="secondary" data-action="retry" hidden>Try again</button>
     </div>`;
   item.querySelector('.task-name').textContent = task.name;
   item.querySelector('progress').setAttribute('aria-label', `Progress of ${task.name}`);
@@ -197,6 +197,7 @@ function taskElement(task) {
   item.querySelector('[data-action="compare"]').addEventListener('click', () => showComparison(task));
   item.querySelector('[data-action="download"]').addEventListener('click', () => download(task));
   item.querySelector('[data-action="cancel"]').addEventListener('click', () => cancel(task));
+  item.querySelector('[data-action="retry"]').addEventListener('click', () => send(task));
   return item;
 }
 
@@ -214,9 +215,8 @@ function render(task) {
     progress.value = 1;
   } else if (task.state === 'uploading' || task.state === 'queued' || task.state === 'running') {
     progress.removeAttribute('value');
-  } else {
-    progress.value = 0;
   }
+  progress.hidden = !['uploading', 'queued', 'running', 'success'].includes(task.state);
   if (task.state === 'success' && task.output) {
     words += `: ${task.output.width} × ${task.output.height} ${task.output.format.toUpperCase()}`;
   }
@@ -238,6 +238,7 @@ function render(task) {
   item.querySelector('[data-action="download"]').hidden = !ready;
   item.querySelector('[data-action="cancel"]').hidden =
     !(task.state === 'queued' || task.state === 'running') || !task.id;
+  item.querySelector('[data-action="retry"]').hidden = task.state !== 'refused';
   $('download-all').disabled = !tasks.some((t) => t.resultUrl !== null);
   $('no-tasks').hidden = tasks.length > 0;
 }
@@ -265,8 +266,12 @@ function fail(task, state, error) {
 // Submissions go one at a time, in the order they were given.
 let submissions = Promise.resolve();
 
-function submit(name, body) {
-  const task = addTask(name, body instanceof FormData ? { file: body.get('file') } : {});
+// Sends the task's request; a refused one can be sent again as it was.
+function send(task) {
+  task.state = 'uploading';
+  task.error = null;
+  render(task);
+  const body = task.body;
   submissions = submissions.then(async () => {
     try {
       const init = body instanceof FormData
@@ -281,6 +286,12 @@ function submit(name, body) {
       fail(task, 'refused', error);
     }
   });
+}
+
+function submit(name, body) {
+  const task = addTask(name, body instanceof FormData ? { file: body.get('file') } : {});
+  task.body = body;
+  send(task);
 }
 
 function submitFiles(files) {
@@ -382,6 +393,7 @@ async function showComparison(task) {
   const before = $('before-image');
   section.hidden = false;
   section.dataset.taskId = task.id;
+  section.dataset.ready = 'false';
   $('compare-caption').textContent = `${task.name}: loading…`;
   try {
     await loaded(after, task.resultUrl);
