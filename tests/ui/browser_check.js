@@ -237,6 +237,9 @@ async function checkRefusals(page) {
   const huge = await taskOf(page, 'huge.png');
   await huge.locator('.task-state').filter({ hasText: 'Not accepted' }).waitFor();
   await huge.locator('.task-error').filter({ hasText: 'too large for the server' }).waitFor();
+  for (const refused of [huge, refusedUrl]) {
+    assert.ok(await refused.locator('[data-action="retry"]').isHidden(), 'Try again cannot help');
+  }
   await page.screenshot({ path: path.join(shotsDir, 'errors.png'), fullPage: true });
 }
 

@@ -27,6 +27,10 @@ const STATUS_WORDS = {
   507: 'The server has no disk space left for this file.',
 };
 
+// Refusals that sending the same request again may overcome: the server was
+// unreachable, busy or out of time, or the token dialog was dismissed.
+const RETRYABLE_STATUSES = new Set([0, 401, 403, 429, 502, 503, 504, 507]);
+
 const STATE_WORDS = {
   uploading: 'Uploading',
   queued: 'Waiting in the queue',
@@ -238,7 +242,8 @@ function render(task) {
   item.querySelector('[data-action="download"]').hidden = !ready;
   item.querySelector('[data-action="cancel"]').hidden =
     !(task.state === 'queued' || task.state === 'running') || !task.id;
-  item.querySelector('[data-action="retry"]').hidden = task.state !== 'refused';
+  item.querySelector('[data-action="retry"]').hidden =
+    task.state !== 'refused' || !task.error.retryable;
   $('download-all').disabled = !tasks.some((t) => t.resultUrl !== null);
   $('no-tasks').hidden = tasks.length > 0;
 }
@@ -258,8 +263,8 @@ function addTask(name, source) {
 function fail(task, state, error) {
   task.state = state;
   task.error = error instanceof ApiError
-    ? { words: error.message, detail: error.detail }
-    : { words: describe(error), detail: '' };
+    ? { words: error.message, detail: error.detail, retryable: RETRYABLE_STATUSES.has(error.status) }
+    : { words: describe(error), detail: '', retryable: false };
   render(task);
 }
 
