@@ -45,15 +45,7 @@ std::string ramp_png() {
   VipsImage* scaled = nullptr;
   EXPECT_EQ(vips_linear1(rgb.get(), &scaled, 1.6, 0.0, nullptr), 0);
   VipsImagePtr bright(scaled);
-  VipsImage* cast = nullptr;
-  EXPECT_EQ(vips_cast_uchar(bright.get(), &cast, nullptr), 0);
-  VipsImagePtr bytes(cast);
-  void* buffer = nullptr;
-  size_t size = 0;
-  EXPECT_EQ(vips_pngsave_buffer(bytes.get(), &buffer, &size, nullptr), 0);
-  std::string png(static_cast<const char*>(buffer), size);
-  g_free(buffer);
-  return png;
+  return png_of(bright.get());
 }
 
 std::string random_bytes(size_t n) {
