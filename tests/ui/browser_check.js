@@ -243,6 +243,25 @@ async function checkRefusals(page) {
   await page.screenshot({ path: path.join(shotsDir, 'errors.png'), fullPage: true });
 }
 
+async function checkOptions(page) {
+  step('the chosen scale, format and tile size are what the server runs');
+  await page.fill('#scale', '2');
+  await page.selectOption('#format', 'webp');
+  await page.selectOption('#tile-size', '64');
+  await dropFiles(page, ['options.png']);
+  const task = await taskOf(page, 'options.png');
+  await task.locator('.task-state').filter({ hasText: 'Done: 24 × 16 WEBP' }).waitFor();
+  const id = await task.getAttribute('data-task-id');
+  const status = await (await apiGet(`/result/${id}`)).json();
+  assert.equal(status.params.scale, 2);
+  assert.equal(status.params.format, 'webp');
+  assert.equal(status.params.tile_size, 64);
+  assert.deepEqual([status.output.width, status.output.height, status.output.format], [24, 16, 'webp']);
+  await page.fill('#scale', '');
+  await page.selectOption('#format', '');
+  await page.selectOption('#tile-size', '');
+}
+
 async function run(browser) {
   const context = await browser.newContext({
     viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, acceptDownloads: true,
@@ -270,6 +289,7 @@ async function run(browser) {
   await page.screenshot({ path: path.join(shotsDir, 'desktop.png'), fullPage: true });
   await checkPhone(page);
   await checkRefusals(page);
+  await checkOptions(page);
 
   step('nothing from another origin, the token in no URL, no script error');
   const foreign = urls.filter((u) => !u.startsWith(`${base}/`) && !u.startsWith('blob:'));
