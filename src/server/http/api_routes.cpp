@@ -6,6 +6,7 @@
 #include "server/http/request_gate.hpp"
 #include "server/http/service_routes.hpp"
 #include "server/http/task_routes.hpp"
+#include "server/http/ui_route.hpp"
 
 namespace resr {
 
@@ -33,6 +34,9 @@ const std::vector<Route>& api_routes() {
       {"GET", "/result/{id}", "/result/([0-9a-f]{1,64})", true, get_result},
       {"GET", "/result/{id}/download", "/result/([0-9a-f]{1,64})/download", true, get_download},
       {"DELETE", "/result/{id}", "/result/([0-9a-f]{1,64})", true, delete_result},
+      {"GET", "/ui", "/ui", false, get_ui_page},
+      {"GET", "/ui/page.js", "/ui/page\\.js", false, get_ui_script},
+      {"GET", "/ui/page.css", "/ui/page\\.css", false, get_ui_style},
   };
   return routes;
 }

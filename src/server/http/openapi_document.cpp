@@ -1,5 +1,7 @@
 #include "server/http/openapi_document.hpp"
 
+#include "server/http/ui_route.hpp"
+
 namespace resr {
 
 namespace {
@@ -164,6 +166,7 @@ const json& openapi_document() {
               {"404", problem_response("unknown task")},
               {"409", problem_response("the task failed or was canceled")},
               {"410", problem_response("result expired")}}}}}}}};
+    add_ui_to_openapi(paths);
     json doc = {
         {"openapi", "3.1.0"},
         {"info", {{"title", "real-esrgan-serve"}, {"version", RESR_VERSION}}},

@@ -3,6 +3,7 @@
 #include "server/http/api_routes.hpp"
 #include "server/http/problem_response.hpp"
 #include "server/http/token_auth.hpp"
+#include "server/http/ui_route.hpp"
 
 namespace resr {
 
@@ -18,7 +19,7 @@ bool is_open_route(const httplib::Request& req) {
   for (const Route& r : api_routes()) {
     if (!r.needs_token && req.method == r.method && req.path == r.openapi_path) return true;
   }
-  return false;
+  return req.method == "GET" && req.path == "/" && prefers_html(req);  // the page
 }
 
 }  // namespace

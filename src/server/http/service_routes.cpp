@@ -3,12 +3,14 @@
 #include "server/http/json_response.hpp"
 #include "server/http/openapi_document.hpp"
 #include "server/http/problem_response.hpp"
+#include "server/http/ui_route.hpp"
 
 namespace resr {
 
 using nlohmann::json;
 
-void get_info(ApiContext& ctx, const httplib::Request&, httplib::Response& res) {
+void get_info(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  if (prefers_html(req)) return get_ui_page(ctx, req, res);
   set_json(res, 200,
            {{"name", "real-esrgan-serve"},
             {"version", RESR_VERSION},
