@@ -30,13 +30,8 @@ inline std::string tiny_model_path() {
 // A small RGB image: 12 x 8, upscaled x4 in milliseconds.
 inline std::string small_png() { return read_file_bytes(fixture("rgb8.png")); }
 
-// A flat PNG of side x side: with tile_size 32 it runs long enough (one
-// model call per 32 x 32 tile) to be seen running, canceled or timed out.
-inline std::string flat_png(int side) {
-  EXPECT_TRUE(ensure_vips().is_ok());
-  VipsImage* black = nullptr;
-  EXPECT_EQ(vips_black(&black, side, side, "bands", 3, nullptr), 0);
-  VipsImagePtr image(black);
+// `image` cast to 8 bits and encoded as PNG.
+inline std::string png_of(VipsImagePtr image) {
   VipsImage* cast = nullptr;
   EXPECT_EQ(vips_cast_uchar(image.get(), &cast, nullptr), 0);
   VipsImagePtr bytes(cast);
@@ -46,6 +41,15 @@ inline std::string flat_png(int side) {
   std::string png(static_cast<const char*>(buffer), size);
   g_free(buffer);
   return png;
+}
+
+// A flat PNG of side x side: with tile_size 32 it runs long enough (one
+// model call per 32 x 32 tile) to be seen running, canceled or timed out.
+inline std::string flat_png(int side) {
+  EXPECT_TRUE(ensure_vips().is_ok());
+  VipsImage* black = nullptr;
+  EXPECT_EQ(vips_black(&black, side, side, "bands", 3, nullptr), 0);
+  return png_of(VipsImagePtr(black));
 }
 
 inline ServerConfig test_config(const std::filesystem::path& data_dir) {
