@@ -43,6 +43,8 @@ struct ServerArguments {
   CLI::Option* data_dir = nullptr;
   CLI::Option* pid_file = nullptr;
   CLI::Option* log_file = nullptr;
+  CLI::Option* queue = nullptr;
+  CLI::Option* node_id = nullptr;
 };
 
 bool given(const CLI::Option* option) { return option != nullptr && option->count() > 0; }
@@ -66,6 +68,8 @@ Result<ServerConfig> effective_config(const ServerArguments& args) {
   if (given(args.data_dir)) config.data_dir = f.data_dir;
   if (given(args.pid_file)) config.pid_file = f.pid_file;
   if (given(args.log_file)) config.log_file = f.log_file;
+  if (given(args.queue)) config.queue = f.queue;
+  if (given(args.node_id)) config.node_id = f.node_id;
   return config;
 }
 
@@ -261,6 +265,11 @@ void add_server_command(CLI::App& app, int& exit_code) {
                  ->check(CLI::Range(-1, 1024));
   a.log_file = start->add_option("--log-file", a.flags.log_file,
                                  "with --daemon: log here (default: DATA_DIR/server.log)");
+  a.queue = start->add_option("--queue", a.flags.queue,
+                              "cluster mode: the shared task queue, redis://HOST:PORT[/DB] "
+                              "(docs/cluster.md)");
+  a.node_id = start->add_option("--node-id", a.flags.node_id,
+                                "cluster mode: this node's name (default: HOSTNAME-PID)");
   start->add_flag("--daemon", a.daemon, "detach, write the PID file and log to a file");
   start->callback([start_args, &exit_code] { exit_code = serve(*start_args); });
 

@@ -18,6 +18,7 @@ packages=(
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev  # video
   libcpp-httplib-dev libsqlite3-dev  # the job server: HTTP, task store
   prometheus-cpp-dev           # the job server: /metrics
+  libhiredis-dev redis-server  # the job server's cluster mode (the tests start a redis-server)
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   ffmpeg                       # the video tests make and probe clips with the CLI

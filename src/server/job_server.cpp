@@ -1,14 +1,46 @@
 #include "server/job_server.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 
 #include "resr/pending_file.hpp"
+#include "server/cluster/redis_task_store.hpp"
 #include "server/listen_exposure.hpp"
+#include "server/tasks/sqlite_task_store.hpp"
 
 namespace resr {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// Node names default to where and which process this is.
+std::string default_node_id() {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return std::string(host) + "-" + std::to_string(getpid());
+}
+
+// The embedded SQLite store, or with `queue` the cluster's Redis.
+Result<std::unique_ptr<TaskStore>> open_task_store(const ServerConfig& config) {
+  if (config.queue.empty()) {
+    RESR_ASSIGN_OR_RETURN(auto sqlite, SqliteTaskStore::open(config.data_dir / "tasks.sqlite3"));
+    return std::unique_ptr<TaskStore>(std::move(sqlite));
+  }
+  ClusterSettings cluster;
+  RESR_ASSIGN_OR_RETURN(cluster.address, parse_redis_address(config.queue));
+  cluster.node_id = config.node_id.empty() ? default_node_id() : config.node_id;
+  cluster.max_value_bytes = config.cluster_result_max_bytes;
+  cluster.shared_dir = config.shared_dir;
+  cluster.inputs_dir = config.data_dir / "inputs";
+  cluster.downloads_dir = config.data_dir / "results";
+  RESR_ASSIGN_OR_RETURN(auto redis, RedisTaskStore::open(std::move(cluster)));
+  return std::unique_ptr<TaskStore>(std::move(redis));
+}
+
+}  // namespace
 
 Result<std::unique_ptr<JobServer>> JobServer::start(const ServerConfig& config) {
   RESR_RETURN_IF_ERROR(check_listen_exposure(config));
@@ -25,7 +57,7 @@ Result<std::unique_ptr<JobServer>> JobServer::start(const ServerConfig& config) 
     }
     remove_stale_partial_files(dir);  // a killed server's unfinished uploads and results
   }
-  RESR_ASSIGN_OR_RETURN(server->store_, TaskStore::open(config.data_dir / "tasks.sqlite3"));
+  RESR_ASSIGN_OR_RETURN(server->store_, open_task_store(config));
   RESR_ASSIGN_OR_RETURN(int recovered, server->store_->recover_interrupted(unix_now()));
   if (recovered > 0) {
     std::fprintf(stderr, "%d interrupted task(s) are queued again\n", recovered);

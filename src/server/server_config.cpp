@@ -234,6 +234,10 @@ const std::vector<Setting>& settings() {
               600),
       integer("url_fetch.timeout_seconds", RESR_FIELD(url_fetch.timeout_seconds), 1, 3600),
       bytes("url_fetch.max_bytes", RESR_FIELD(url_fetch.max_bytes)),
+      text("queue", RESR_FIELD(queue)),
+      text("node_id", RESR_FIELD(node_id)),
+      bytes("cluster_result_max_bytes", RESR_FIELD(cluster_result_max_bytes)),
+      text("shared_dir", RESR_FIELD(shared_dir)),
   };
   return all;
 }

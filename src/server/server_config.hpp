@@ -72,6 +72,12 @@ struct ServerConfig {
   // URL inputs; its max_bytes defaults to max_upload_bytes when not set.
   UrlFetchPolicy url_fetch;
 
+  // Cluster mode (docs/cluster.md): empty queue = the embedded SQLite store.
+  std::string queue;                                    // redis://HOST:PORT[/DB]
+  std::string node_id;                                  // empty: HOSTNAME-PID
+  int64_t cluster_result_max_bytes = int64_t{8} << 20;  // larger: files in shared_dir
+  std::filesystem::path shared_dir;                     // a folder every node mounts; empty: none
+
   std::filesystem::path effective_pid_file() const {
     return pid_file.empty() ? data_dir / "server.pid" : pid_file;
   }

@@ -12,7 +12,7 @@
 #include "model/model.hpp"
 #include "server/http/api_routes.hpp"
 #include "server/http/openapi_document.hpp"
-#include "server/tasks/task_store.hpp"
+#include "server/tasks/sqlite_task_store.hpp"
 #include "server_test_support.hpp"
 #include "tiling/auto_tile.hpp"
 
@@ -162,7 +162,7 @@ TEST(ServerApi, SynchronousRequestsWaitingForTheWorkerDoNotHoldUpOthers) {
       ++answered;
     });
   }
-  auto store = TaskStore::open(dir.path() / "tasks.sqlite3");
+  auto store = SqliteTaskStore::open(dir.path() / "tasks.sqlite3");
   ASSERT_TRUE(store.is_ok()) << store.status().message();
   const auto accepted = [&] {
     auto counts = (*store)->count_by_state();

@@ -1,7 +1,5 @@
 // The task store on a real SQLite file: what a write returns is what the
 // next read sees, and reads never wait for a write in progress.
-#include "server/tasks/task_store.hpp"
-
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -9,6 +7,7 @@
 #include <future>
 #include <thread>
 
+#include "server/tasks/sqlite_task_store.hpp"
 #include "support/image_files.hpp"
 
 namespace resr::testing {
@@ -25,7 +24,7 @@ TaskRecord queued_task(const std::string& id) {
 
 TEST(TaskStore, EveryWriteIsSeenByTheNextRead) {
   ScratchDir dir;
-  auto store = TaskStore::open(dir / "tasks.sqlite3");
+  auto store = SqliteTaskStore::open(dir / "tasks.sqlite3");
   ASSERT_TRUE(store.is_ok()) << store.status().message();
   for (int i = 0; i < 200; ++i) {
     const std::string id = "t" + std::to_string(i);
@@ -61,7 +60,7 @@ TEST(TaskStore, EveryWriteIsSeenByTheNextRead) {
 TEST(TaskStore, ReadsDoNotWaitForAWriteInProgress) {
   ScratchDir dir;
   const auto file = dir / "tasks.sqlite3";
-  auto store = TaskStore::open(file);
+  auto store = SqliteTaskStore::open(file);
   ASSERT_TRUE(store.is_ok()) << store.status().message();
   ASSERT_TRUE((*store)->insert(queued_task("a")).is_ok());
 

@@ -283,7 +283,13 @@ std::optional<TaskRecord> store_task(ApiContext& ctx, TaskRecord task, const std
   Result<TaskRecord> stored = ctx.store->insert(task);
   if (!stored.is_ok()) {
     discard_input();
-    set_problem(res, stored.status());
+    const ErrorCode code = stored.status().code();
+    // Cluster mode: an input too large for the queue, or the queue unreachable.
+    if (code == ErrorCode::kUnavailable) {
+      res.set_header("Retry-After", std::to_string(kRetryAfterSeconds));
+    }
+    set_problem(res, code == ErrorCode::kResourceExhausted ? 413 : http_status_for(code),
+                stored.status().message(), {{"code", error_code_name(code)}});
     return std::nullopt;
   }
   if (stored->id != task.id) {  // the key was taken meanwhile

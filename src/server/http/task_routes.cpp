@@ -63,7 +63,10 @@ json task_json(ApiContext& ctx, const TaskRecord& t) {
         {"run_seconds",
          t.finished_at > 0 && t.started_at > 0 ? t.finished_at - t.started_at : 0.0}}}};
   if (t.state == TaskState::kRunning) {
-    if (const std::optional<RunningTask> running = ctx.worker->running(t.id)) {
+    std::optional<RunningTask> running = ctx.worker->running(t.id);
+    // Cluster mode: another node runs it and reports its progress in the store.
+    if (!running && t.tiles_total > 0) running = RunningTask{t.id, t.tiles_done, t.tiles_total};
+    if (running) {
       out["progress"] = {
           {"tiles_done", running->tiles_done},
           {"tiles_total", running->tiles_total},
@@ -72,6 +75,7 @@ json task_json(ApiContext& ctx, const TaskRecord& t) {
                            : 0.0}};
     }
   }
+  if (!t.node.empty()) out["node"] = t.node;
   if (t.state == TaskState::kSuccess) {
     out["output"] = {{"width", t.output_width},
                      {"height", t.output_height},
@@ -107,6 +111,12 @@ std::optional<TaskRecord> path_task(ApiContext& ctx, const httplib::Request& req
   return **task;
 }
 
+// Cluster mode: asks the node that runs task `id` to stop it.
+bool running_elsewhere_canceled(ApiContext& ctx, const std::string& id) {
+  Result<bool> asked = ctx.store->request_cancel(id);
+  return asked.is_ok() && *asked;
+}
+
 }  // namespace
 
 void post_sr(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
@@ -131,7 +141,7 @@ void post_upscale(ApiContext& ctx, const httplib::Request& req, httplib::Respons
   }();
   if (!finished) {
     ctx.store->cancel_if_queued(task->id, unix_now());
-    ctx.worker->cancel_running(task->id);
+    if (!ctx.worker->cancel_running(task->id)) running_elsewhere_canceled(ctx, task->id);
     set_problem(res, 504, "the image was not done within " + std::to_string(timeout) + " s");
     return;
   }
@@ -155,12 +165,15 @@ void post_upscale(ApiContext& ctx, const httplib::Request& req, httplib::Respons
   res.set_header("X-Upscale-Method", t.method);
   // The client has its image: the result expires as soon as it is sent.
   TaskStore* store = ctx.store;
-  const Status sent = send_file(res, t.output_path, [store, t]() mutable {
-    std::error_code ignored;
-    fs::remove(t.output_path, ignored);
-    t.expired = true;
-    store->update(t);
-  });
+  Result<OutputFile> output = store->output_file(t);
+  const Status sent = output.is_ok() ? send_file(res, output->path,
+                                                 [store, t, file = output->path]() mutable {
+                                                   std::error_code ignored;
+                                                   fs::remove(file, ignored);
+                                                   t.expired = true;
+                                                   store->update(t);
+                                                 })
+                                     : output.status();
   if (!sent.is_ok()) set_problem(res, sent);
 }
 
@@ -185,7 +198,14 @@ void get_download(ApiContext& ctx, const httplib::Request& req, httplib::Respons
         {{"task_id", task->id}, {"task_status", task_state_name(task->state)}});
     return;
   }
-  const Status sent = send_file(res, task->output_path);
+  Result<OutputFile> output = ctx.store->output_file(*task);
+  const Status sent = output.is_ok() ? send_file(res, output->path,
+                                                 [copy = *output] {
+                                                   std::error_code ignored;
+                                                   if (copy.temporary)
+                                                     fs::remove(copy.path, ignored);
+                                                 })
+                                     : output.status();
   if (!sent.is_ok()) set_problem(res, 410, "the result of task " + task->id + " is gone");
 }
 
@@ -205,7 +225,7 @@ void delete_result(ApiContext& ctx, const httplib::Request& req, httplib::Respon
     set_json(res, 200, {{"task_id", task->id}, {"status", "canceled"}});
     return;
   }
-  if (ctx.worker->cancel_running(task->id)) {
+  if (ctx.worker->cancel_running(task->id) || running_elsewhere_canceled(ctx, task->id)) {
     set_json(res, 202, {{"task_id", task->id}, {"status", "running"}, {"cancel_requested", true}});
     return;
   }

@@ -55,6 +55,9 @@ struct TaskRecord {
   int64_t output_bytes = 0;
   double created_at = 0, started_at = 0, finished_at = 0, expires_at = 0;  // unix seconds
   bool expired = false;  // the result was deleted after its time to live
+  // Cluster mode: the node that ran it, and its progress as that node last reported it.
+  std::string node;
+  int tiles_done = 0, tiles_total = 0;
 };
 
 // `message` with the server's path of the stored input replaced by the name

@@ -1,88 +1,59 @@
-// The job server's tasks in an embedded SQLite database (WAL, synchronous=FULL:
-// a state change that returned has reached the disk, so a kill -9 loses
-// nothing accepted). Safe to call from any thread.
-//
-// Writes go through one connection, one at a time. Reads (status polls) use
-// their own read-only connections: in WAL mode they see the last committed
-// state without waiting for a write in progress, so a poll never waits behind
-// the worker's fsync (the worker runs at background priority, and a poll
-// queued behind it would wait as long as the scheduler keeps it off a core).
+// Where the job server keeps its tasks: what the worker and the routes need.
+// The embedded SQLite store (sqlite_task_store.hpp) is the default. Every
+// method is safe to call from any thread.
 #pragma once
 
-#include <condition_variable>
 #include <filesystem>
-#include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "resr/status.hpp"
-#include "server/tasks/sqlite_connection.hpp"
 #include "server/tasks/task.hpp"
 
 namespace resr {
 
+// A finished task's output as a file of this machine, to send to a client.
+struct OutputFile {
+  std::filesystem::path path;
+  bool temporary = false;  // a copy made for this download: deleted once sent
+};
+
 class TaskStore {
  public:
-  // Creates the database and its table when missing. Errors: kIoError.
-  static Result<std::unique_ptr<TaskStore>> open(const std::filesystem::path& file);
-  ~TaskStore();
-  TaskStore(const TaskStore&) = delete;
-  TaskStore& operator=(const TaskStore&) = delete;
+  virtual ~TaskStore() = default;
 
   // Adds a queued task. When its idempotency key is already taken, nothing is
   // added and the task that holds the key comes back instead.
-  Result<TaskRecord> insert(const TaskRecord& task);
-  Result<std::optional<TaskRecord>> find(const std::string& id);
-  Result<std::optional<TaskRecord>> find_by_idempotency_key(const std::string& key);
+  virtual Result<TaskRecord> insert(const TaskRecord& task) = 0;
+  virtual Result<std::optional<TaskRecord>> find(const std::string& id) = 0;
+  virtual Result<std::optional<TaskRecord>> find_by_idempotency_key(const std::string& key) = 0;
   // Queued tasks waiting (not counting synchronous ones).
-  Result<int> queued_count();
+  virtual Result<int> queued_count() = 0;
   // The next task to run, marked running: synchronous ones first, then oldest
   // first; with `sync_only`, synchronous ones only.
-  Result<std::optional<TaskRecord>> claim_next(double now, bool sync_only = false);
+  virtual Result<std::optional<TaskRecord>> claim_next(double now, bool sync_only = false) = 0;
   // Writes a task's outcome (state, method, sizes, times, error).
-  Status update(const TaskRecord& task);
+  virtual Status update(const TaskRecord& task) = 0;
   // queued -> canceled; false when the task was not queued.
-  Result<bool> cancel_if_queued(const std::string& id, double now);
+  virtual Result<bool> cancel_if_queued(const std::string& id, double now) = 0;
   // At start: tasks left running by a stopped or killed server go back to the
   // queue; synchronous ones fail (their client has gone). Returns how many.
-  Result<int> recover_interrupted(double now);
+  virtual Result<int> recover_interrupted(double now) = 0;
   // Finished tasks whose results expired at `now`: marked expired and returned
   // so their files can be deleted. Rows a day past expiry are removed.
-  Result<std::vector<TaskRecord>> expire(double now);
-  // Counts by state, for /health and /metrics.
-  Result<std::vector<std::pair<std::string, int>>> count_by_state();
-
- private:
-  // A read-only connection lent to one caller, returned when it goes away.
-  struct ReaderReturn {
-    TaskStore* store;
-    void operator()(SqliteConnection* reader) const;
-  };
-  using ReaderLease = std::unique_ptr<SqliteConnection, ReaderReturn>;
-  // Opened on first need. In the server only admitted requests (one per
-  // core) and its own threads read at once, so few are ever open; the cap
-  // bounds callers without admission, where a holder can be preempted and a
-  // read should not wait for a connection.
-  static constexpr int kMaxReaders = 128;
-
-  TaskStore(std::unique_ptr<SqliteConnection> writer, std::filesystem::path file)
-      : writer_(std::move(writer)), file_(std::move(file)) {}
-  Result<ReaderLease> lease_reader();
-  static Result<std::vector<TaskRecord>> query(SqliteConnection& db, const std::string& where,
-                                               const std::string& bind = {}, double bind_number = 0,
-                                               bool number = false);
-  // The task `where` selects on a read connection, or none.
-  Result<std::optional<TaskRecord>> find_one(const std::string& where, const std::string& bind);
-
-  std::mutex write_mutex_;
-  std::unique_ptr<SqliteConnection> writer_;  // guarded by write_mutex_
-  const std::filesystem::path file_;
-  std::mutex readers_mutex_;
-  std::condition_variable reader_returned_;
-  std::vector<std::unique_ptr<SqliteConnection>> idle_readers_;  // guarded by readers_mutex_
-  int open_readers_ = 0;                                         // guarded by readers_mutex_
+  virtual Result<std::vector<TaskRecord>> expire(double now) = 0;
+  // Makes a successful task's output durable where every node can serve it
+  // (SQLite: the results folder already is). An error fails the task.
+  virtual Status keep_output(TaskRecord& task) = 0;
+  // Where a successful task's output can be read on this machine.
+  virtual Result<OutputFile> output_file(const TaskRecord& task) = 0;
+  // The running task's progress, for status polls on other nodes; true when
+  // a client asked another node to cancel it (SQLite: never).
+  virtual bool report_progress(const std::string& id, int done, int total) = 0;
+  // Asks whichever node runs task `id` to stop it; false when no other node
+  // runs it (SQLite: the local worker is the only one).
+  virtual Result<bool> request_cancel(const std::string& id) = 0;
 };
 
 }  // namespace resr

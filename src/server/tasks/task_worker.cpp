@@ -81,9 +81,11 @@ bool TaskWorker::wait_finished(const std::string& id, std::chrono::milliseconds 
     Result<std::optional<TaskRecord>> task = store_.find(id);
     lock.lock();
     if (!task.is_ok() || !task->has_value() || is_final((*task)->state)) return true;
-    if (!finished_.wait_until(lock, deadline, [&] { return finished_count_ != seen; })) {
-      return false;
-    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return false;
+    // Another node may end it (cluster mode): the store is read again now and then.
+    finished_.wait_until(lock, std::min(deadline, now + std::chrono::milliseconds(200)),
+                         [&] { return finished_count_ != seen; });
   }
 }
 
@@ -152,8 +154,14 @@ void TaskWorker::run_one(Lane& lane, TaskRecord task) {
   end_claim();
   TileCallbacks callbacks;
   callbacks.cancel = &lane.cancel;
-  callbacks.progress = [this, &lane, deadline](int done, int total) {
+  callbacks.progress = [this, &lane, deadline, id = task.id](int done, int total) {
+    // Shown to status polls on other nodes; a cancel may come from any of them.
+    const bool canceled_elsewhere = store_.report_progress(id, done, total);
     std::lock_guard<std::mutex> lock(mutex_);
+    if (canceled_elsewhere && !lane.cancel) {
+      lane.stop_reason = StopReason::kClient;
+      lane.cancel = true;
+    }
     if (lane.running) {
       lane.running->tiles_done = done;
       lane.running->tiles_total = total;
@@ -191,6 +199,13 @@ void TaskWorker::run_one(Lane& lane, TaskRecord task) {
     // The input is no longer needed once the task is over.
     std::error_code ignored;
     std::filesystem::remove(task.input_path, ignored);
+  }
+  if (task.state == TaskState::kSuccess) {
+    if (const Status kept = store_.keep_output(task); !kept.is_ok()) {
+      task.state = TaskState::kFailed;
+      task.error = kept.message();
+      task.error_code = error_code_name(kept.code());
+    }
   }
   if (task.state != TaskState::kSuccess && !task.output_path.empty()) {
     std::error_code ignored;

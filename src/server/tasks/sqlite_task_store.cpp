@@ -1,4 +1,4 @@
-#include "server/tasks/task_store.hpp"
+#include "server/tasks/sqlite_task_store.hpp"
 
 #include "server/http/request_admission.hpp"
 
@@ -122,7 +122,7 @@ TaskRecord read_row(const Statement& s) {
 
 }  // namespace
 
-Result<std::unique_ptr<TaskStore>> TaskStore::open(const std::filesystem::path& file) {
+Result<std::unique_ptr<SqliteTaskStore>> SqliteTaskStore::open(const std::filesystem::path& file) {
   RESR_ASSIGN_OR_RETURN(auto writer,
                         SqliteConnection::open(file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
   for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", kSchema}) {
@@ -134,12 +134,12 @@ Result<std::unique_ptr<TaskStore>> TaskStore::open(const std::filesystem::path& 
         writer->exec("ALTER TABLE tasks ADD COLUMN request_digest TEXT NOT NULL DEFAULT ''")
             .with_context("task store " + file.string()));
   }
-  return std::unique_ptr<TaskStore>(new TaskStore(std::move(writer), file));
+  return std::unique_ptr<SqliteTaskStore>(new SqliteTaskStore(std::move(writer), file));
 }
 
-TaskStore::~TaskStore() = default;
+SqliteTaskStore::~SqliteTaskStore() = default;
 
-void TaskStore::ReaderReturn::operator()(SqliteConnection* reader) const {
+void SqliteTaskStore::ReaderReturn::operator()(SqliteConnection* reader) const {
   {
     std::lock_guard<std::mutex> lock(store->readers_mutex_);
     store->idle_readers_.emplace_back(reader);
@@ -147,7 +147,7 @@ void TaskStore::ReaderReturn::operator()(SqliteConnection* reader) const {
   store->reader_returned_.notify_one();
 }
 
-Result<TaskStore::ReaderLease> TaskStore::lease_reader() {
+Result<SqliteTaskStore::ReaderLease> SqliteTaskStore::lease_reader() {
   std::unique_lock<std::mutex> lock(readers_mutex_);
   reader_returned_.wait(lock,
                         [this] { return !idle_readers_.empty() || open_readers_ < kMaxReaders; });
@@ -168,9 +168,10 @@ Result<TaskStore::ReaderLease> TaskStore::lease_reader() {
   return ReaderLease(std::move(*reader).release(), ReaderReturn{this});
 }
 
-Result<std::vector<TaskRecord>> TaskStore::query(SqliteConnection& db, const std::string& where,
-                                                 const std::string& bind, double bind_number,
-                                                 bool number) {
+Result<std::vector<TaskRecord>> SqliteTaskStore::query(SqliteConnection& db,
+                                                       const std::string& where,
+                                                       const std::string& bind, double bind_number,
+                                                       bool number) {
   Statement s(db, std::string("SELECT ") + kColumns + " FROM tasks " + where);
   RESR_RETURN_IF_ERROR(s.prepared());
   if (number) {
@@ -185,7 +186,7 @@ Result<std::vector<TaskRecord>> TaskStore::query(SqliteConnection& db, const std
   return rows;
 }
 
-Result<TaskRecord> TaskStore::insert(const TaskRecord& task) {
+Result<TaskRecord> SqliteTaskStore::insert(const TaskRecord& task) {
   WriteLock lock(write_mutex_);
   if (!task.idempotency_key.empty()) {
     RESR_ASSIGN_OR_RETURN(auto existing,
@@ -212,23 +213,23 @@ Result<TaskRecord> TaskStore::insert(const TaskRecord& task) {
   return task;
 }
 
-Result<std::optional<TaskRecord>> TaskStore::find(const std::string& id) {
+Result<std::optional<TaskRecord>> SqliteTaskStore::find(const std::string& id) {
   return find_one("WHERE id = ?1", id);
 }
 
-Result<std::optional<TaskRecord>> TaskStore::find_by_idempotency_key(const std::string& key) {
+Result<std::optional<TaskRecord>> SqliteTaskStore::find_by_idempotency_key(const std::string& key) {
   return find_one("WHERE idempotency_key = ?1", key);
 }
 
-Result<std::optional<TaskRecord>> TaskStore::find_one(const std::string& where,
-                                                      const std::string& bind) {
+Result<std::optional<TaskRecord>> SqliteTaskStore::find_one(const std::string& where,
+                                                            const std::string& bind) {
   RESR_ASSIGN_OR_RETURN(ReaderLease reader, lease_reader());
   RESR_ASSIGN_OR_RETURN(auto rows, query(*reader, where, bind));
   if (rows.empty()) return std::optional<TaskRecord>();
   return std::optional<TaskRecord>(rows.front());
 }
 
-Result<int> TaskStore::queued_count() {
+Result<int> SqliteTaskStore::queued_count() {
   RESR_ASSIGN_OR_RETURN(ReaderLease reader, lease_reader());
   Statement s(*reader, "SELECT COUNT(*) FROM tasks WHERE state = 'queued' AND sync = 0");
   RESR_RETURN_IF_ERROR(s.prepared());
@@ -236,7 +237,7 @@ Result<int> TaskStore::queued_count() {
   return static_cast<int>(s.integer(0));
 }
 
-Result<std::optional<TaskRecord>> TaskStore::claim_next(double now, bool sync_only) {
+Result<std::optional<TaskRecord>> SqliteTaskStore::claim_next(double now, bool sync_only) {
   WriteLock lock(write_mutex_);
   RESR_ASSIGN_OR_RETURN(auto rows,
                         query(*writer_, sync_only ? "WHERE state = 'queued' AND sync = 1 "
@@ -255,7 +256,7 @@ Result<std::optional<TaskRecord>> TaskStore::claim_next(double now, bool sync_on
   return std::optional<TaskRecord>(task);
 }
 
-Status TaskStore::update(const TaskRecord& t) {
+Status SqliteTaskStore::update(const TaskRecord& t) {
   WriteLock lock(write_mutex_);
   Statement s(*writer_,
               "UPDATE tasks SET state = ?2, output_path = ?3, method = ?4, error = ?5, "
@@ -282,7 +283,7 @@ Status TaskStore::update(const TaskRecord& t) {
   return Status::ok();
 }
 
-Result<bool> TaskStore::cancel_if_queued(const std::string& id, double now) {
+Result<bool> SqliteTaskStore::cancel_if_queued(const std::string& id, double now) {
   WriteLock lock(write_mutex_);
   Statement s(*writer_,
               "UPDATE tasks SET state = 'canceled', finished_at = ?2, error = 'canceled by the "
@@ -294,7 +295,7 @@ Result<bool> TaskStore::cancel_if_queued(const std::string& id, double now) {
   return sqlite3_changes(writer_->handle()) > 0;
 }
 
-Result<int> TaskStore::recover_interrupted(double now) {
+Result<int> SqliteTaskStore::recover_interrupted(double now) {
   WriteLock lock(write_mutex_);
   Statement failed(*writer_,
                    "UPDATE tasks SET state = 'failed', finished_at = ?1, error_code = "
@@ -310,7 +311,7 @@ Result<int> TaskStore::recover_interrupted(double now) {
   return sqlite3_changes(writer_->handle());
 }
 
-Result<std::vector<TaskRecord>> TaskStore::expire(double now) {
+Result<std::vector<TaskRecord>> SqliteTaskStore::expire(double now) {
   WriteLock lock(write_mutex_);
   RESR_ASSIGN_OR_RETURN(
       auto rows,
@@ -328,7 +329,7 @@ Result<std::vector<TaskRecord>> TaskStore::expire(double now) {
   return rows;
 }
 
-Result<std::vector<std::pair<std::string, int>>> TaskStore::count_by_state() {
+Result<std::vector<std::pair<std::string, int>>> SqliteTaskStore::count_by_state() {
   RESR_ASSIGN_OR_RETURN(ReaderLease reader, lease_reader());
   Statement s(*reader, "SELECT state, COUNT(*) FROM tasks WHERE expired = 0 GROUP BY state");
   RESR_RETURN_IF_ERROR(s.prepared());
