@@ -34,6 +34,9 @@ Result<std::unique_ptr<TaskStore>> open_task_store(const ServerConfig& config) {
   cluster.node_id = config.node_id.empty() ? default_node_id() : config.node_id;
   cluster.max_value_bytes = config.cluster_result_max_bytes;
   cluster.shared_dir = config.shared_dir;
+  cluster.claim_idle_seconds = config.cluster_claim_idle_seconds;
+  cluster.max_deliveries = config.cluster_max_deliveries;
+  cluster.result_ttl_seconds = static_cast<double>(config.result_ttl_seconds);
   cluster.inputs_dir = config.data_dir / "inputs";
   cluster.downloads_dir = config.data_dir / "results";
   RESR_ASSIGN_OR_RETURN(auto redis, RedisTaskStore::open(std::move(cluster)));

@@ -238,6 +238,8 @@ const std::vector<Setting>& settings() {
       text("node_id", RESR_FIELD(node_id)),
       bytes("cluster_result_max_bytes", RESR_FIELD(cluster_result_max_bytes)),
       text("shared_dir", RESR_FIELD(shared_dir)),
+      integer("cluster_claim_idle_seconds", RESR_FIELD(cluster_claim_idle_seconds), 1, kMaxSeconds),
+      integer("cluster_max_deliveries", RESR_FIELD(cluster_max_deliveries), 1, 100),
   };
   return all;
 }

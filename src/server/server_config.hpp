@@ -77,6 +77,8 @@ struct ServerConfig {
   std::string node_id;                                  // empty: HOSTNAME-PID
   int64_t cluster_result_max_bytes = int64_t{8} << 20;  // larger: files in shared_dir
   std::filesystem::path shared_dir;                     // a folder every node mounts; empty: none
+  int64_t cluster_claim_idle_seconds = 120;  // a task silent this long: its node is presumed dead
+  int cluster_max_deliveries = 3;            // then the task goes to the dead-letter stream
 
   std::filesystem::path effective_pid_file() const {
     return pid_file.empty() ? data_dir / "server.pid" : pid_file;

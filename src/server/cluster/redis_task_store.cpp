@@ -18,6 +18,8 @@ namespace {
 constexpr const char* kGroup = "workers";
 constexpr const char* kQueueStream = "resr:queue";
 constexpr const char* kSyncStream = "resr:sync";
+// Tasks failed after max_deliveries, with the reason: for an operator to look at.
+constexpr const char* kDeadLetterStream = "resr:dead-letter";
 // Results kept in shared_dir, scored by their expiry time, for the sweepers.
 constexpr const char* kSharedResults = "resr:shared-results";
 constexpr double kKeepExpiredSeconds = 86400;  // 410 Gone for a day, as in SQLite
@@ -48,6 +50,33 @@ if redis.call('HGET', KEYS[1], 'state') ~= 'queued' then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'running', 'started_at', ARGV[1], 'node', ARGV[2],
            'tiles_done', 0, 'tiles_total', 0)
 return redis.call('HINCRBY', KEYS[1], 'deliveries', 1)
+)lua";
+
+// A pending entry taken over from a node presumed dead: counts the delivery;
+// returns 0 (nothing to run: acknowledged), -N (delivered N times: too many)
+// or N (now running on this node).
+constexpr const char* kReclaimScript = R"lua(
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'running' and state ~= 'queued' then
+  redis.call('XACK', KEYS[2], 'workers', ARGV[3])
+  redis.call('XDEL', KEYS[2], ARGV[3])
+  return 0
+end
+local n = redis.call('HINCRBY', KEYS[1], 'deliveries', 1)
+if n > tonumber(ARGV[4]) then return -n end
+redis.call('HSET', KEYS[1], 'state', 'running', 'started_at', ARGV[1], 'node', ARGV[2],
+           'tiles_done', 0, 'tiles_total', 0)
+return n
+)lua";
+
+// The running node is alive: its entry's idle time starts again.
+constexpr const char* kHeartbeatScript = R"lua(
+if redis.call('HGET', KEYS[1], 'node') ~= ARGV[1] then return 0 end
+local stream = redis.call('HGET', KEYS[1], 'stream')
+local entry = redis.call('HGET', KEYS[1], 'entry')
+if not stream or not entry then return 0 end
+redis.call('XCLAIM', stream, 'workers', ARGV[1], 0, entry, 'JUSTID')
+return 1
 )lua";
 
 // The outcome, then the acknowledgement: a node that dies before this line
@@ -326,7 +355,59 @@ Result<int> RedisTaskStore::queued_count() {
 Result<std::optional<TaskRecord>> RedisTaskStore::claim_next(double now, bool sync_only) {
   RESR_ASSIGN_OR_RETURN(std::optional<TaskRecord> task, claim_from(kSyncStream, now));
   if (task || sync_only) return task;
+  // Abandoned tasks first: they have waited longest. (A synchronous task is
+  // not taken over: its client's connection died with its node.)
+  RESR_ASSIGN_OR_RETURN(task, reclaim_abandoned(now));
+  if (task) return task;
   return claim_from(kQueueStream, now);
+}
+
+Result<std::optional<TaskRecord>> RedisTaskStore::reclaim_abandoned(double now) {
+  const std::string idle_ms = std::to_string(settings_.claim_idle_seconds * 1000);
+  while (true) {
+    RESR_ASSIGN_OR_RETURN(RedisReply reply,
+                          redis_->command({"XAUTOCLAIM", kQueueStream, kGroup, settings_.node_id,
+                                           idle_ms, "0-0", "COUNT", "1"}));
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2) return std::optional<TaskRecord>();
+    const redisReply* entries = reply->element[1];
+    if (entries->elements == 0) return std::optional<TaskRecord>();
+    const redisReply* entry = entries->element[0];
+    if (entry->type != REDIS_REPLY_ARRAY || entry->elements < 2) continue;
+    const std::string entry_id = reply_text(entry->element[0]);
+    const redisReply* fields = entry->element[1];
+    const std::string id = fields->elements >= 2 ? reply_text(fields->element[1]) : "";
+    RESR_ASSIGN_OR_RETURN(
+        RedisReply taken,
+        redis_->command({"EVAL", kReclaimScript, "2", task_key(id), kQueueStream, number(now),
+                         settings_.node_id, entry_id, std::to_string(settings_.max_deliveries)}));
+    const long long deliveries = reply_integer(taken.get());
+    if (deliveries == 0) continue;
+    if (deliveries < 0) {
+      RESR_RETURN_IF_ERROR(dead_letter(id, static_cast<int>(-deliveries) - 1, now));
+      continue;
+    }
+    RESR_ASSIGN_OR_RETURN(std::optional<TaskRecord> task, find(id));
+    if (!task) continue;
+    RESR_ASSIGN_OR_RETURN(task->input_path, local_input(id));
+    return task;
+  }
+}
+
+Status RedisTaskStore::dead_letter(const std::string& id, int deliveries, double now) {
+  RESR_ASSIGN_OR_RETURN(std::optional<TaskRecord> task, find(id));
+  if (!task) return Status::ok();
+  const std::string reason = "the task was delivered " + std::to_string(deliveries) +
+                             " times and each node running it stopped before it finished "
+                             "(server setting cluster_max_deliveries); it is not tried again";
+  RESR_RETURN_IF_ERROR(
+      redis_->run({"XADD", kDeadLetterStream, "*", "task", id, "deliveries",
+                   std::to_string(deliveries), "node", task->node, "reason", reason}));
+  task->state = TaskState::kFailed;
+  task->error = reason;
+  task->error_code = "delivery_limit";
+  task->finished_at = now;
+  task->expires_at = now + settings_.result_ttl_seconds;
+  return update(*task);
 }
 
 Result<std::optional<TaskRecord>> RedisTaskStore::claim_from(const std::string& stream,
@@ -446,6 +527,7 @@ Result<OutputFile> RedisTaskStore::output_file(const TaskRecord& task) {
 bool RedisTaskStore::report_progress(const std::string& id, int done, int total) {
   redis_->command({"HSET", task_key(id), "tiles_done", std::to_string(done), "tiles_total",
                    std::to_string(total)});
+  redis_->command({"EVAL", kHeartbeatScript, "1", task_key(id), settings_.node_id});
   Result<RedisReply> asked = redis_->command({"EXISTS", cancel_key(id)});
   return asked.is_ok() && reply_integer(asked->get()) == 1;
 }

@@ -23,6 +23,9 @@ struct ClusterSettings {
   std::filesystem::path shared_dir;     // empty: none
   std::filesystem::path inputs_dir;     // this node's copies of the inputs it runs
   std::filesystem::path downloads_dir;  // this node's copies of results being sent
+  int64_t claim_idle_seconds = 120;     // a running task silent this long is taken over
+  int max_deliveries = 3;               // more: the dead-letter stream, the task failed
+  double result_ttl_seconds = 3600;     // for tasks that fail here, not in a worker
 };
 
 class RedisTaskStore final : public TaskStore {
@@ -56,6 +59,11 @@ class RedisTaskStore final : public TaskStore {
                                   const std::string& what, const std::string& shared_name);
   // The next entry of `stream` claimed by this node, or none.
   Result<std::optional<TaskRecord>> claim_from(const std::string& stream, double now);
+  // A task of a node presumed dead (its entry idle for claim_idle_seconds),
+  // taken over by this node, or none. One delivered too often is failed and
+  // recorded in the dead-letter stream instead.
+  Result<std::optional<TaskRecord>> reclaim_abandoned(double now);
+  Status dead_letter(const std::string& id, int deliveries, double now);
   // The task's input as a file of this machine.
   Result<std::string> local_input(const std::string& id);
   Result<std::string> field(const std::string& id, const std::string& name);
