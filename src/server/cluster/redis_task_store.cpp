@@ -132,6 +132,18 @@ constexpr const char* kQueuedCountScript = R"lua(
 return redis.call('XLEN', KEYS[1]) - redis.call('XPENDING', KEYS[1], 'workers')[1]
 )lua";
 
+// A stream entry: its id and the task id it carries.
+struct StreamEntry {
+  std::string entry_id;
+  std::string task_id;
+};
+
+StreamEntry stream_entry(const redisReply* entry) {
+  const redisReply* fields = entry->element[1];
+  return {reply_text(entry->element[0]),
+          fields->elements >= 2 ? reply_text(fields->element[1]) : ""};
+}
+
 std::string number(double value) {
   char text[64];
   std::snprintf(text, sizeof text, "%.6f", value);
@@ -362,6 +374,13 @@ Result<std::optional<TaskRecord>> RedisTaskStore::claim_next(double now, bool sy
   return claim_from(kQueueStream, now);
 }
 
+Result<std::optional<TaskRecord>> RedisTaskStore::running_task(const std::string& id) {
+  RESR_ASSIGN_OR_RETURN(std::optional<TaskRecord> task, find(id));
+  if (!task) return task;
+  RESR_ASSIGN_OR_RETURN(task->input_path, local_input(id));
+  return task;
+}
+
 Result<std::optional<TaskRecord>> RedisTaskStore::reclaim_abandoned(double now) {
   const std::string idle_ms = std::to_string(settings_.claim_idle_seconds * 1000);
   while (true) {
@@ -373,9 +392,7 @@ Result<std::optional<TaskRecord>> RedisTaskStore::reclaim_abandoned(double now) 
     if (entries->elements == 0) return std::optional<TaskRecord>();
     const redisReply* entry = entries->element[0];
     if (entry->type != REDIS_REPLY_ARRAY || entry->elements < 2) continue;
-    const std::string entry_id = reply_text(entry->element[0]);
-    const redisReply* fields = entry->element[1];
-    const std::string id = fields->elements >= 2 ? reply_text(fields->element[1]) : "";
+    const auto [entry_id, id] = stream_entry(entry);
     RESR_ASSIGN_OR_RETURN(
         RedisReply taken,
         redis_->command({"EVAL", kReclaimScript, "2", task_key(id), kQueueStream, number(now),
@@ -386,10 +403,8 @@ Result<std::optional<TaskRecord>> RedisTaskStore::reclaim_abandoned(double now) 
       RESR_RETURN_IF_ERROR(dead_letter(id, static_cast<int>(-deliveries) - 1, now));
       continue;
     }
-    RESR_ASSIGN_OR_RETURN(std::optional<TaskRecord> task, find(id));
-    if (!task) continue;
-    RESR_ASSIGN_OR_RETURN(task->input_path, local_input(id));
-    return task;
+    RESR_ASSIGN_OR_RETURN(std::optional<TaskRecord> task, running_task(id));
+    if (task) return task;
   }
 }
 
@@ -420,10 +435,7 @@ Result<std::optional<TaskRecord>> RedisTaskStore::claim_from(const std::string& 
       return std::optional<TaskRecord>();
     const redisReply* entries = reply->element[0]->element[1];
     if (entries->elements == 0) return std::optional<TaskRecord>();
-    const redisReply* entry = entries->element[0];
-    const std::string entry_id = reply_text(entry->element[0]);
-    const redisReply* fields = entry->element[1];
-    const std::string id = fields->elements >= 2 ? reply_text(fields->element[1]) : "";
+    const auto [entry_id, id] = stream_entry(entries->element[0]);
     RESR_ASSIGN_OR_RETURN(
         RedisReply claimed,
         redis_->command({"EVAL", kClaimScript, "1", task_key(id), number(now), settings_.node_id}));
@@ -432,10 +444,8 @@ Result<std::optional<TaskRecord>> RedisTaskStore::claim_from(const std::string& 
       redis_->command({"XDEL", stream, entry_id});
       continue;
     }
-    RESR_ASSIGN_OR_RETURN(std::optional<TaskRecord> task, find(id));
-    if (!task) continue;
-    RESR_ASSIGN_OR_RETURN(task->input_path, local_input(id));
-    return task;
+    RESR_ASSIGN_OR_RETURN(std::optional<TaskRecord> task, running_task(id));
+    if (task) return task;
   }
 }
 

@@ -64,6 +64,9 @@ class RedisTaskStore final : public TaskStore {
   // recorded in the dead-letter stream instead.
   Result<std::optional<TaskRecord>> reclaim_abandoned(double now);
   Status dead_letter(const std::string& id, int deliveries, double now);
+  // A task just claimed by this node, its input a local file; none when its
+  // record is gone.
+  Result<std::optional<TaskRecord>> running_task(const std::string& id);
   // The task's input as a file of this machine.
   Result<std::string> local_input(const std::string& id);
   Result<std::string> field(const std::string& id, const std::string& name);
